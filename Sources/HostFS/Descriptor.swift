@@ -1,0 +1,79 @@
+import CHostFS
+import Glibc
+
+/// An open file descriptor, closed when the last reference goes away.
+///
+/// Everything under a volume is reached through one of these with `openat(2)` and `O_NOFOLLOW`,
+/// so a path string under a volume is never handed to the kernel.
+public final class Descriptor {
+    public let fd: Int32
+    /// A human-readable name for error messages; never used to reach the file.
+    public let displayPath: String
+
+    public init(adopting fd: Int32, displayPath: String) {
+        self.fd = fd
+        self.displayPath = displayPath
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// open(2) a trusted host path (a storage root or a configured path) as a directory.
+    /// Symlinks in an administrator's own path are followed; nothing below it ever is.
+    public static func openDirectory(path: String) throws(SystemError) -> Descriptor {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        return Descriptor(adopting: fd, displayPath: path)
+    }
+
+    /// open(2) a trusted host path with `O_PATH`: a handle to walk from, with no read access needed.
+    public static func openPath(_ path: String, followSymlinks: Bool) throws(SystemError) -> Descriptor {
+        let flags = chostfs_o_path() | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW)
+        let fd = Glibc.open(path, flags)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        return Descriptor(adopting: fd, displayPath: path)
+    }
+
+    /// openat(2) a child directory without following a symlink in its place.
+    public func openDirectory(named name: UnsafePointer<CChar>) throws(SystemError) -> Descriptor {
+        let fd = Glibc.openat(self.fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("openat", path: child(name)) }
+        return Descriptor(adopting: fd, displayPath: child(name))
+    }
+
+    /// openat(2) a child for reading without following a symlink; `O_NONBLOCK` so that a FIFO
+    /// swapped in after the type check cannot block the walk.
+    public func openFile(named name: UnsafePointer<CChar>) throws(SystemError) -> Descriptor {
+        let fd = Glibc.openat(self.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("openat", path: child(name)) }
+        return Descriptor(adopting: fd, displayPath: child(name))
+    }
+
+    /// fstat(2) this descriptor.
+    public func stat() throws(SystemError) -> FileStat {
+        var s = Glibc.stat()
+        guard Glibc.fstat(fd, &s) == 0 else { throw SystemError("fstat", path: displayPath) }
+        return FileStat(s)
+    }
+
+    /// fstatat(2) a child with `AT_SYMLINK_NOFOLLOW`: a symlink is reported as one.
+    public func stat(named name: UnsafePointer<CChar>) throws(SystemError) -> FileStat {
+        var s = Glibc.stat()
+        guard Glibc.fstatat(fd, name, &s, AT_SYMLINK_NOFOLLOW) == 0 else {
+            throw SystemError("fstatat", path: child(name))
+        }
+        return FileStat(s)
+    }
+
+    /// statx(2) birth time in nanoseconds, or nil where the file system does not keep one.
+    public func birthTimeNs() -> Int64? {
+        var ns: Int64 = 0
+        var have: Int32 = 0
+        guard chostfs_birth_ns(fd, &ns, &have) == 0, have != 0 else { return nil }
+        return ns
+    }
+
+    func child(_ name: UnsafePointer<CChar>) -> String {
+        let n = RawName.display(UnsafeRawBufferPointer(start: name, count: strlen(name)))
+        return displayPath.hasSuffix("/") ? displayPath + n : displayPath + "/" + n
+    }
+}

@@ -1,0 +1,51 @@
+import Glibc
+
+/// A file-name glob, matched with fnmatch(3) on the raw name bytes.
+/// `*.ext` patterns, the common case, are matched as a plain suffix without calling fnmatch.
+public struct Glob: Sendable, Equatable {
+    public let pattern: String
+    private let suffix: [UInt8]?
+
+    /// Throws when the pattern is not a file-name glob (empty, or contains `/` or NUL).
+    public init(_ pattern: String) throws(GlobError) {
+        guard !pattern.isEmpty, !pattern.contains("/"), !pattern.utf8.contains(0) else {
+            throw GlobError(pattern: pattern)
+        }
+        if !Self.isValid(pattern) { throw GlobError(pattern: pattern) }
+        self.pattern = pattern
+        let rest = pattern.utf8.dropFirst()
+        if pattern.hasPrefix("*") && !rest.contains(where: { $0 == 0x2A || $0 == 0x3F || $0 == 0x5B || $0 == 0x5C }) {
+            suffix = Array(rest)
+        } else {
+            suffix = nil
+        }
+    }
+
+    /// fnmatch(3) without flags: `*` and `?` do not match a leading dot only when the pattern says so.
+    public func matches(_ name: UnsafePointer<CChar>, length: Int) -> Bool {
+        if let suffix {
+            guard length >= suffix.count else { return false }
+            return suffix.withUnsafeBytes { s in memcmp(name + (length - suffix.count), s.baseAddress!, suffix.count) == 0 }
+        }
+        return fnmatch(pattern, name, 0) == 0
+    }
+
+    public func matches(_ name: String) -> Bool {
+        name.withCString { matches($0, length: strlen($0)) }
+    }
+
+    /// Brackets must close; a trailing lone backslash is an error.
+    static func isValid(_ pattern: String) -> Bool {
+        var open = false
+        var escaped = false
+        for c in pattern.utf8 {
+            if escaped { escaped = false; continue }
+            if c == 0x5C { escaped = true } else if c == 0x5B { open = true } else if c == 0x5D { open = false }
+        }
+        return !open && !escaped
+    }
+}
+
+public struct GlobError: Error, Sendable {
+    public let pattern: String
+}

@@ -1,0 +1,141 @@
+import HostFS
+
+/// One indexed file as `query` reports it.
+public struct FileRecord: Sendable, Equatable {
+    public var volumePath: String
+    public var namespace: String?
+    public var pvc: String?
+    public var pv: String?
+    /// Raw bytes relative to the volume.
+    public var relativePath: [UInt8]
+    public var kind: String
+    public var track: String?
+    public var date: String?
+    public var hour: Int?
+    public var size: Int64
+    public var lines: Int64
+    public var mtimeNs: Int64
+    public var uid: UInt32
+    public var gid: UInt32
+    public var deletedAt: Int64?
+
+    /// The absolute host path as raw bytes.
+    public var pathBytes: [UInt8] { Array(volumePath.utf8) + [0x2F] + relativePath }
+}
+
+/// Which files `query` wants; nil fields do not filter.
+public struct FileFilter: Sendable {
+    public var track: String?
+    public var date: String?
+    public var namespace: String?
+    public var pvc: String?
+    public var kind: String?
+    public var includeDeleted = false
+
+    public init(
+        track: String? = nil, date: String? = nil, namespace: String? = nil, pvc: String? = nil, kind: String? = nil,
+        includeDeleted: Bool = false
+    ) {
+        self.track = track
+        self.date = date
+        self.namespace = namespace
+        self.pvc = pvc
+        self.kind = kind
+        self.includeDeleted = includeDeleted
+    }
+}
+
+/// One volume as the index knows it, with its totals from the last scan.
+public struct VolumeRecord: Sendable, Equatable {
+    public var id: Int64
+    public var path: String
+    public var namespace: String?
+    public var pvc: String?
+    public var pv: String?
+    public var state: String
+    public var source: String
+    public var capacity: Int64?
+    public var uid: UInt32?
+    public var gid: UInt32?
+    public var files: Int64
+    public var bytes: Int64
+    public var lastWriteNs: Int64?
+    public var lastScan: Int64?
+    public var goneAt: Int64?
+
+    public var claim: String? {
+        guard let namespace, let pvc else { return nil }
+        return "\(namespace)/\(pvc)"
+    }
+}
+
+extension Inventory {
+    /// Files matching `filter`, sorted by host path (bytewise).
+    public func files(_ filter: FileFilter) throws(InventoryError) -> [FileRecord] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        func add(_ column: String, _ value: String?) {
+            guard let value else { return }
+            values.append(.text(value))
+            conditions.append("\(column) = ?\(values.count)")
+        }
+        add("f.track", filter.track)
+        add("f.date", filter.date)
+        add("v.namespace", filter.namespace)
+        add("v.pvc", filter.pvc)
+        add("f.kind", filter.kind)
+        if !filter.includeDeleted { conditions.append("f.deleted_at IS NULL") }
+        let sql = """
+            SELECT v.path, v.namespace, v.pvc, v.pv, d.path, f.name, f.kind, f.track, f.date, f.hour, f.size, f.lines,
+                   f.mtime_ns, f.uid, f.gid, f.deleted_at
+            FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = f.volume_id
+            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+        var records: [FileRecord] = try guarded {
+            let s = try db.prepare(sql)
+            for (i, v) in values.enumerated() { s.bind(v, at: Int32(i + 1)) }
+            var out: [FileRecord] = []
+            while try s.step() {
+                let dir = s.blob(4)
+                let name = s.blob(5)
+                out.append(
+                    FileRecord(
+                        volumePath: s.text(0) ?? "", namespace: s.text(1), pvc: s.text(2), pv: s.text(3),
+                        relativePath: dir.isEmpty ? name : dir + [0x2F] + name, kind: s.text(6) ?? "",
+                        track: s.text(7), date: s.text(8), hour: s.optionalInt(9).map { Int($0) }, size: s.int(10),
+                        lines: s.int(11), mtimeNs: s.int(12), uid: UInt32(truncatingIfNeeded: s.int(13)),
+                        gid: UInt32(truncatingIfNeeded: s.int(14)), deletedAt: s.optionalInt(15)))
+            }
+            return out
+        }
+        records.sort { $0.pathBytes.lexicographicallyPrecedes($1.pathBytes) }
+        return records
+    }
+
+    /// Volumes in the index; gone ones only when asked.
+    public func volumes(includeGone: Bool = false) throws(InventoryError) -> [VolumeRecord] {
+        try guarded {
+            let s = try db.prepare(
+                """
+                SELECT id, path, namespace, pvc, pv, state, source, capacity, uid, gid, files, bytes, last_write_ns,
+                       last_scan, gone_at
+                FROM volumes \(includeGone ? "" : "WHERE gone_at IS NULL") ORDER BY namespace, pvc, path
+                """)
+            var out: [VolumeRecord] = []
+            while try s.step() {
+                out.append(
+                    VolumeRecord(
+                        id: s.int(0), path: s.text(1) ?? "", namespace: s.text(2), pvc: s.text(3), pv: s.text(4),
+                        state: s.text(5) ?? "unknown", source: s.text(6) ?? "dirname", capacity: s.optionalInt(7),
+                        uid: s.optionalInt(8).map { UInt32(truncatingIfNeeded: $0) },
+                        gid: s.optionalInt(9).map { UInt32(truncatingIfNeeded: $0) }, files: s.int(10), bytes: s.int(11),
+                        lastWriteNs: s.optionalInt(12), lastScan: s.optionalInt(13), goneAt: s.optionalInt(14)))
+            }
+            return out
+        }
+    }
+
+    /// Unix time of the last finished scan, or nil when the index was never filled.
+    public func lastScanTime() throws(InventoryError) -> Int64? {
+        try guarded { try db.scalar("SELECT max(finished) FROM scans") }
+    }
+}

@@ -1,0 +1,101 @@
+import CSQLite
+import Glibc
+import HostFS
+
+/// The SQLite index of volumes and their files. One instance is one connection; it is not
+/// shared between threads (the daemon gives it to one actor).
+public final class Inventory {
+    public static var schemaVersion: Int64 { Schema.version }
+
+    let db: Database
+    public let path: String
+    /// Set when a damaged index was found and moved aside on open: where it went.
+    public private(set) var movedAside: String?
+
+    /// Opens (creating when missing, in a 0700 directory, mode 0600) and migrates the index.
+    /// A damaged file is moved aside to `<path>.corrupt-<time>` and a new one is created:
+    /// the index is a cache of the disk, never a reason for a crash loop.
+    public init(path: String) throws(InventoryError) {
+        self.path = path
+        try Self.prepareFile(path)
+        do {
+            db = try Self.openAndMigrate(path)
+        } catch let error where error.kind == .corrupt {
+            let aside = "\(path).corrupt-\(SystemClock.nowNs() / 1_000_000_000)"
+            guard rename(path, aside) == 0 else {
+                throw InventoryError(.io, path: path, detail: "damaged and cannot be moved aside: \(String(cString: strerror(errno)))")
+            }
+            for suffix in ["-wal", "-shm"] { _ = rename(path + suffix, aside + suffix) }
+            movedAside = aside
+            try Self.prepareFile(path)
+            db = try Self.openAndMigrate(path)
+        }
+    }
+
+    /// Whether an index file exists at `path` (query scans first when it does not).
+    public static func exists(at path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    static func prepareFile(_ path: String) throws(InventoryError) {
+        let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        if !parent.isEmpty, access(parent, F_OK) != 0 {
+            guard mkdir(parent, 0o700) == 0 || errno == EEXIST else {
+                throw errnoError(path: parent, create: true)
+            }
+        }
+        if access(path, F_OK) != 0 {
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd < 0 && errno != EEXIST { throw errnoError(path: path, create: true) }
+            if fd >= 0 { close(fd) }
+        } else if access(path, R_OK | W_OK) != 0 {
+            throw errnoError(path: path, create: false)
+        }
+    }
+
+    static func errnoError(path: String, create: Bool) -> InventoryError {
+        let e = errno
+        if e == EACCES || e == EPERM { return InventoryError(.permissionDenied, path: path, detail: "") }
+        return InventoryError(create ? .cannotCreate : .io, path: path, detail: String(cString: strerror(e)))
+    }
+
+    static func openAndMigrate(_ path: String) throws(InventoryError) -> Database {
+        do {
+            let db = try Database(path: path)
+            sqlite3_busy_timeout(db.handle, 5000)
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8000; PRAGMA foreign_keys=OFF")
+            let version = try db.scalar("PRAGMA user_version") ?? 0
+            guard version <= Schema.version else {
+                throw InventoryError(.newerSchema(found: version, supported: Schema.version), path: path, detail: "")
+            }
+            if version < Schema.version {
+                try db.transaction {
+                    for (i, sql) in Schema.migrations.enumerated() where Int64(i) >= version {
+                        try db.execute(sql)
+                    }
+                    try db.execute("PRAGMA user_version = \(Schema.version)")
+                }
+            }
+            return db
+        } catch let error as InventoryError {
+            throw error
+        } catch let error as SQLiteError {
+            throw InventoryError(error)
+        } catch {
+            throw InventoryError(.io, path: path, detail: "\(error)")
+        }
+    }
+
+    /// Wraps SQLite failures of one operation into an operator-facing error.
+    func guarded<T>(_ body: () throws -> T) throws(InventoryError) -> T {
+        do {
+            return try body()
+        } catch let error as InventoryError {
+            throw error
+        } catch let error as SQLiteError {
+            throw InventoryError(error)
+        } catch {
+            throw InventoryError(.io, path: path, detail: "\(error)")
+        }
+    }
+}

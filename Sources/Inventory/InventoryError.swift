@@ -1,0 +1,54 @@
+import CSQLite
+
+/// Why the index could not be used, in words an operator can act on.
+public struct InventoryError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// Another process holds the write lock longer than the busy timeout.
+        case locked
+        /// The file is not a database or is damaged beyond use.
+        case corrupt
+        /// Written by a newer storage-agent with a schema this one does not know.
+        case newerSchema(found: Int64, supported: Int64)
+        case permissionDenied
+        case cannotCreate
+        case io
+    }
+
+    public let kind: Kind
+    public let path: String
+    public let detail: String
+
+    public init(_ kind: Kind, path: String, detail: String) {
+        self.kind = kind
+        self.path = path
+        self.detail = detail
+    }
+
+    public var description: String {
+        switch kind {
+        case .locked:
+            return "index \(path) is locked by another writer (\(detail)); wait for it to finish, or stop the other storage-agent"
+        case .corrupt:
+            return "index \(path) is damaged (\(detail)); it was moved aside and will be rebuilt"
+        case .newerSchema(let found, let supported):
+            return "index \(path) has schema version \(found), newer than this storage-agent supports (\(supported)); upgrade storage-agent or pass --db with another file"
+        case .permissionDenied:
+            return "cannot open index \(path): permission denied; run with sudo"
+        case .cannotCreate:
+            return "cannot create index \(path): \(detail); check that the directory is writable or pass --db"
+        case .io:
+            return "index \(path): \(detail)"
+        }
+    }
+
+    init(_ error: SQLiteError) {
+        switch error.primary {
+        case SQLITE_BUSY, SQLITE_LOCKED: self.init(.locked, path: error.path, detail: error.message)
+        case SQLITE_CORRUPT, SQLITE_NOTADB: self.init(.corrupt, path: error.path, detail: error.message)
+        case SQLITE_PERM, SQLITE_AUTH: self.init(.permissionDenied, path: error.path, detail: error.message)
+        case SQLITE_CANTOPEN: self.init(.cannotCreate, path: error.path, detail: error.message)
+        case SQLITE_READONLY: self.init(.permissionDenied, path: error.path, detail: error.message)
+        default: self.init(.io, path: error.path, detail: error.message)
+        }
+    }
+}

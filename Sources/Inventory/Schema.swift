@@ -1,0 +1,86 @@
+/// The index schema, as ordered migrations. `PRAGMA user_version` is the number applied.
+/// Never edit a shipped migration: append a new one.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: volumes, directories, files, change events, scans.
+        """
+        CREATE TABLE volumes (
+            id          INTEGER PRIMARY KEY,
+            path        TEXT NOT NULL UNIQUE,     -- absolute host path of the volume directory
+            namespace   TEXT,
+            pvc         TEXT,
+            pv          TEXT,
+            state       TEXT NOT NULL,            -- current | stale | orphan | unknown
+            source      TEXT NOT NULL,            -- dirname | pattern | api | config
+            capacity    INTEGER,                  -- bytes, from the PV or the config
+            uid         INTEGER,                  -- owner of the volume directory
+            gid         INTEGER,
+            created_ns  INTEGER,                  -- PV creation or directory birth time
+            files       INTEGER NOT NULL DEFAULT 0,  -- live indexed files at the last scan
+            bytes       INTEGER NOT NULL DEFAULT 0,  -- their total size
+            last_write_ns INTEGER,                -- newest mtime among them
+            first_seen  INTEGER NOT NULL,         -- unix seconds
+            last_seen   INTEGER NOT NULL,
+            last_scan   INTEGER,
+            gone_at     INTEGER                   -- set when the directory disappeared
+        );
+        CREATE TABLE dirs (
+            id          INTEGER PRIMARY KEY,
+            volume_id   INTEGER NOT NULL REFERENCES volumes(id),
+            path        BLOB NOT NULL,            -- raw bytes relative to the volume, '' for its root
+            UNIQUE (volume_id, path)
+        );
+        CREATE TABLE files (
+            id          INTEGER PRIMARY KEY,
+            volume_id   INTEGER NOT NULL REFERENCES volumes(id),
+            dir_id      INTEGER NOT NULL REFERENCES dirs(id),
+            name        BLOB NOT NULL,            -- raw bytes
+            kind        TEXT NOT NULL,
+            track       TEXT,
+            date        TEXT,                     -- YYYYMMDD
+            hour        INTEGER,
+            size        INTEGER NOT NULL,
+            lines       INTEGER NOT NULL,
+            mtime_ns    INTEGER NOT NULL,
+            ctime_ns    INTEGER NOT NULL,
+            inode       INTEGER NOT NULL,
+            device      INTEGER NOT NULL,
+            uid         INTEGER NOT NULL,
+            gid         INTEGER NOT NULL,
+            first_seen  INTEGER NOT NULL,
+            last_seen   INTEGER NOT NULL,         -- last scan that saw it change; live rows were also seen at volumes.last_scan
+            deleted_at  INTEGER,
+            UNIQUE (dir_id, name)
+        );
+        CREATE INDEX files_track_date ON files (track, date);
+        CREATE TABLE events (
+            id          INTEGER PRIMARY KEY,
+            at          INTEGER NOT NULL,         -- unix seconds
+            type        TEXT NOT NULL,            -- created | truncated | replaced | deleted
+            volume_id   INTEGER NOT NULL,
+            file_id     INTEGER NOT NULL,
+            old_size    INTEGER,
+            new_size    INTEGER
+        );
+        CREATE INDEX events_at ON events (at);
+        CREATE TABLE scans (
+            id          INTEGER PRIMARY KEY,
+            started     INTEGER NOT NULL,
+            finished    INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            volumes     INTEGER NOT NULL,
+            files       INTEGER NOT NULL,
+            counted     INTEGER NOT NULL,         -- files whose lines were (re)counted
+            skipped     INTEGER NOT NULL          -- subtrees that could not be read
+        );
+        CREATE VIEW file_paths AS
+            SELECT f.id, v.path || '/' || CAST(CASE WHEN d.path = X'' THEN f.name ELSE d.path || '/' || f.name END AS TEXT) AS path,
+                   v.namespace, v.pvc, v.pv, f.kind, f.track, f.date, f.hour, f.size, f.lines,
+                   datetime(f.mtime_ns / 1000000000, 'unixepoch') AS mtime, f.uid, f.gid,
+                   datetime(f.deleted_at, 'unixepoch') AS deleted
+            FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = f.volume_id;
+        """
+    ]
+
+    static var version: Int64 { Int64(migrations.count) }
+}

@@ -1,0 +1,58 @@
+/// One directory that holds one PVC's data, as the resolver found it.
+public struct Volume: Sendable, Equatable {
+    public var namespace: String?
+    public var pvc: String?
+    public var pv: String?
+    /// The storage root it was found under, or nil for a configured or API path outside every root.
+    public var root: String?
+    /// Path components below `root` (or the whole absolute path split, when `root` is nil).
+    public var components: [String]
+    public var state: VolumeState
+    public var source: VolumeSource
+    public var capacity: Int64?
+    /// PV creation time when the API told us, else the directory's birth (or modification) time.
+    public var createdNs: Int64
+
+    public init(
+        namespace: String?, pvc: String?, pv: String?, root: String?, components: [String],
+        state: VolumeState, source: VolumeSource, capacity: Int64?, createdNs: Int64
+    ) {
+        self.namespace = namespace
+        self.pvc = pvc
+        self.pv = pv
+        self.root = root
+        self.components = components
+        self.state = state
+        self.source = source
+        self.capacity = capacity
+        self.createdNs = createdNs
+    }
+
+    /// The absolute host path.
+    public var path: String {
+        let tail = components.joined(separator: "/")
+        guard let root else { return "/" + tail }
+        return root.hasSuffix("/") ? root + tail : root + "/" + tail
+    }
+
+    /// `namespace/pvc`, or nil when the directory does not say.
+    public var claim: String? {
+        guard let namespace, let pvc else { return nil }
+        return "\(namespace)/\(pvc)"
+    }
+}
+
+public enum VolumeState: String, Sendable, CaseIterable {
+    case current, stale, orphan, unknown
+}
+
+public enum VolumeSource: String, Sendable, CaseIterable {
+    /// `<pv>_<namespace>_<pvc>` or legacy `pvc-<uid>` directory names.
+    case dirname
+    /// A configured `path_pattern` layout such as `{namespace}/{pvc}`.
+    case pattern
+    /// PV objects from `kubernetes.pv_command`.
+    case api
+    /// A `path:` entry of the configuration (hostPath layouts).
+    case config
+}

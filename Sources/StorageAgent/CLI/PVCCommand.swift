@@ -1,0 +1,103 @@
+import ArgumentParser
+import HostFS
+import Inventory
+import PVCResolver
+
+struct PVCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pvc",
+        abstract: "PersistentVolumeClaims and the directories that hold them.",
+        subcommands: [ListCommand.self, ResolveCommand.self]
+    )
+
+    struct ListCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List volumes with their state, size and last write (from the index; scans first if there is none)."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Print a JSON array (keys: namespace pvc pv path state source files bytes last_write uid gid capacity).")
+        var json = false
+
+        func run() throws {
+            let context = try Context(global)
+            let inventory = try context.inventoryForReading(refresh: false)
+            let volumes = try Self.read(inventory)
+            if json {
+                Output.out(JSONOut.array(volumes.map(Self.json)).render())
+                return
+            }
+            var table = Table(
+                ["NAMESPACE", "PVC", "PV", "STATE", "PATH", "FILES", "SIZE", "LAST-WRITE", "OWNER"], rightAligned: [5, 6])
+            for v in volumes {
+                table.append([
+                    v.namespace ?? "-", v.pvc ?? "-", v.pv ?? "-", v.state, v.path, Format.count(v.files), Format.size(v.bytes),
+                    v.lastWriteNs.map { SystemClock.local(ns: $0) } ?? "-",
+                    v.uid.map { "\($0):\(v.gid ?? 0)" } ?? "-",
+                ])
+            }
+            Output.out(table.render())
+            if volumes.isEmpty { throw AgentError(.failed, "no volumes found under \(context.config.storageRoots.joined(separator: ", "))") }
+        }
+
+        static func read(_ inventory: Inventory) throws(AgentError) -> [VolumeRecord] {
+            do { return try inventory.volumes() } catch { throw AgentError(error) }
+        }
+
+        static func json(_ v: VolumeRecord) -> JSONOut {
+            .object([
+                ("namespace", .string(v.namespace)), ("pvc", .string(v.pvc)), ("pv", .string(v.pv)), ("path", .string(v.path)),
+                ("state", .string(v.state)), ("source", .string(v.source)), ("files", .int(v.files)), ("bytes", .int(v.bytes)),
+                ("last_write", .string(v.lastWriteNs.map { SystemClock.rfc3339(ns: $0) })), ("uid", .int(v.uid)),
+                ("gid", .int(v.gid)), ("capacity", .int(v.capacity)),
+            ])
+        }
+    }
+
+    struct ResolveCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "resolve",
+            abstract: "Print the host directory of a PVC's current volume.",
+            discussion: "Reads the disk (and the PV list, when configured), not the index. Exit 1 when no directory holds the PVC."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("NAMESPACE/NAME, or NAME alone when only one namespace has it.", valueName: "pvc"))
+        var claim: String
+
+        func run() throws {
+            let context = try Context(global)
+            let resolution = context.resolve()
+            try context.check(resolution)
+            let matches = try Self.match(claim, in: resolution.volumes)
+            let chosen = matches.first { $0.state == .current } ?? matches.first { $0.state != .stale } ?? matches.first
+            guard let chosen else { throw AgentError(.failed, "no volume directory for PVC \(claim); see 'storage-agent pvc list'") }
+            if chosen.state != .current {
+                Context.warn("\(chosen.claim ?? claim) is \(chosen.state.rawValue) (\(chosen.source.rawValue))")
+            }
+            Output.out(chosen.path + "\n")
+        }
+
+        static func match(_ claim: String, in volumes: [Volume]) throws(AgentError) -> [Volume] {
+            let parts = claim.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 2 {
+                guard KubernetesName.isLabel(parts[0]), KubernetesName.isSubdomain(parts[1]) else {
+                    throw AgentError(.usage, "'\(claim)' is not NAMESPACE/NAME")
+                }
+                return volumes.filter { $0.namespace == String(parts[0]) && $0.pvc == String(parts[1]) }
+            }
+            guard parts.count == 1, KubernetesName.isSubdomain(claim) else {
+                throw AgentError(.usage, "'\(claim)' is not a PVC name; use NAMESPACE/NAME")
+            }
+            let found = volumes.filter { $0.pvc == claim }
+            let namespaces = Set(found.compactMap(\.namespace))
+            if namespaces.count > 1 {
+                throw AgentError(.usage, "PVC \(claim) exists in several namespaces (\(namespaces.sorted().joined(separator: ", "))); use NAMESPACE/\(claim)")
+            }
+            return found
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import HostFS
+import Inventory
+
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "List indexed files by track, date, PVC or kind.",
+        discussion: """
+            Reads the index; scans first when there is no index yet, or with --refresh.
+            Example: storage-agent query --track scalp --date 20260203
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Only files of this track (scalp, swing, system, ...).")
+    var track: String?
+
+    @Option(help: ArgumentHelp("Only files whose name carries this date.", valueName: "YYYYMMDD"))
+    var date: String?
+
+    @Option(help: ArgumentHelp("Only files of this PVC.", valueName: "ns/name"))
+    var pvc: String?
+
+    @Option(help: ArgumentHelp("Only this kind of file.", valueName: "jsonl|log"))
+    var kind: String?
+
+    @Flag(help: "Include files that were deleted (kept in the index as evidence).")
+    var includeDeleted = false
+
+    @Flag(help: "Scan before answering.")
+    var refresh = false
+
+    @Flag(help: "Print a JSON array (keys: path namespace pvc pv track date hour kind size lines mtime uid gid deleted).")
+    var json = false
+
+    func validate() throws {
+        if let date, date.count != 8 || !date.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw ValidationError("--date \(date): use YYYYMMDD, e.g. 20260203")
+        }
+        if let pvc {
+            let parts = pvc.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--pvc \(pvc): use NAMESPACE/NAME, e.g. observer-prod/observer-data-pvc")
+            }
+        }
+    }
+
+    func run() throws {
+        let context = try Context(global)
+        let inventory = try context.inventoryForReading(refresh: refresh)
+        let parts = pvc?.split(separator: "/").map(String.init)
+        let filter = FileFilter(
+            track: track, date: date, namespace: parts?[0], pvc: parts?[1], kind: kind, includeDeleted: includeDeleted)
+        let files: [FileRecord]
+        do { files = try inventory.files(filter) } catch { throw AgentError(error) }
+        if json {
+            Output.out(JSONOut.array(files.map(Self.json)).render())
+        } else {
+            Output.out(Self.table(files))
+        }
+        if files.isEmpty { throw AgentError(.failed, "no indexed files match") }
+    }
+
+    static func json(_ f: FileRecord) -> JSONOut {
+        .object([
+            ("path", .string(RawName.decoded(f.pathBytes))), ("namespace", .string(f.namespace)), ("pvc", .string(f.pvc)),
+            ("pv", .string(f.pv)), ("track", .string(f.track)), ("date", .string(f.date)), ("hour", .int(f.hour)),
+            ("kind", .string(f.kind)), ("size", .int(f.size)), ("lines", .int(f.lines)),
+            ("mtime", .string(SystemClock.rfc3339(ns: f.mtimeNs))), ("uid", .int(f.uid)), ("gid", .int(f.gid)),
+            ("deleted", .bool(f.deletedAt != nil)),
+        ])
+    }
+
+    static func table(_ files: [FileRecord]) -> String {
+        var table = Table(["MODIFIED", "SIZE", "LINES", "TRACK", "PVC", "PATH"], rightAligned: [1, 2])
+        var bytes: Int64 = 0
+        var lines: Int64 = 0
+        for f in files {
+            bytes += f.size
+            lines += f.lines
+            let path = RawName.display(f.pathBytes) + (f.deletedAt != nil ? "  (deleted)" : "")
+            table.append([
+                SystemClock.local(ns: f.mtimeNs), Format.size(f.size), Format.count(f.lines), f.track ?? "-",
+                f.namespace.map { "\($0)/\(f.pvc ?? "-")" } ?? (f.pv ?? "-"), path,
+            ])
+        }
+        return table.render() + "\(Format.count(Int64(files.count))) file\(files.count == 1 ? "" : "s"), \(Format.size(bytes)), \(Format.count(lines)) lines\n"
+    }
+}

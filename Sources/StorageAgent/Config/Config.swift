@@ -1,0 +1,87 @@
+import Glibc
+import HostFS
+import PVCResolver
+
+/// `/etc/storage-agent/config.yaml`, with the built-in defaults of design.md.
+struct Config: Sendable {
+    static let defaultPath = "/etc/storage-agent/config.yaml"
+
+    var storageRoots = ["/var/lib/rancher/k3s/storage"]
+    var database = "/var/lib/storage-agent/inventory.db"
+    var include: [Glob] = [try! Glob("*.jsonl"), try! Glob("*.log")]
+    var rescanInterval: Int64 = 600
+    var owner = Owner(uid: 999, gid: 999)
+    var pvCommand: String?
+    var pathPattern: PathPattern?
+    var tracks: [Track] = Track.defaults
+    var volumes: [VolumeConfig] = []
+    var renotify: Int64 = 6 * 3600
+    var maxPerCycle = 50
+    var metricsTextfile: String?
+    var containerdRoot = "/var/lib/rancher/k3s/agent/containerd"
+    /// Where it was read from, or nil for built-in defaults.
+    var source: String?
+
+    var trackNames: [String] { tracks.map(\.name) }
+
+    func track(_ name: String?) -> Track? { tracks.first { $0.name == name } }
+}
+
+/// A numeric owner, `uid:gid`.
+struct Owner: Sendable, Equatable, CustomStringConvertible {
+    var uid: UInt32
+    var gid: UInt32
+    var description: String { "\(uid):\(gid)" }
+}
+
+/// One `tracks:` entry.
+struct Track: Sendable, Equatable {
+    var name: String
+    /// Seconds after which the application deletes files itself.
+    var retention: Int64?
+    var active: ActiveWindow?
+    var timezone: String?
+    var staleAfter: Int64?
+    var hourly = false
+
+    static let defaults: [Track] = [
+        Track(name: "scalp", retention: 3 * 86400, active: .marketHours, timezone: "Asia/Seoul", staleAfter: 600, hourly: true),
+        Track(name: "swing", retention: 7 * 86400, active: .marketHours, timezone: "Asia/Seoul", staleAfter: 3600),
+        Track(name: "system", retention: 30 * 86400),
+        Track(name: "maintenance"),
+    ]
+}
+
+/// `Mon-Fri 09:00-15:30`: the days (0 = Sunday) and minutes of the day a track is written.
+struct ActiveWindow: Sendable, Equatable {
+    var days: Set<Int>
+    var startMinute: Int
+    var endMinute: Int
+    var text: String
+
+    static let marketHours = ActiveWindow(days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 930, text: "Mon-Fri 09:00-15:30")
+}
+
+/// One `volumes:` entry: settings for a PVC found elsewhere (`pvc:`), or a volume by path (`path:` + `name:`).
+struct VolumeConfig: Sendable, Equatable {
+    var namespace: String
+    var pvc: String
+    var path: String?
+    var expect = false
+    var mount: String?
+    var link: String?
+    var fixOwnership = false
+    var owner: Owner?
+    var capacity: Int64?
+    var line: Int
+
+    var claim: String { "\(namespace)/\(pvc)" }
+}
+
+/// A configuration problem, always with the file and line.
+struct ConfigError: Error, CustomStringConvertible {
+    let file: String
+    let line: Int
+    let message: String
+    var description: String { "\(file):\(line): \(message)" }
+}

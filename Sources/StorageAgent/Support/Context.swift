@@ -1,0 +1,114 @@
+import HostFS
+import Inventory
+import PVCResolver
+
+/// What every command needs: the effective configuration and a way to the index.
+struct Context {
+    var config: Config
+    var warnings: [String] = []
+
+    init(_ options: GlobalOptions) throws(AgentError) {
+        config = try Config.load(path: options.config)
+        if let db = options.db { config.database = db }
+        if !options.storageRoot.isEmpty {
+            for root in options.storageRoot where !root.hasPrefix("/") {
+                throw AgentError(.usage, "--storage-root \(root): give an absolute path")
+            }
+            config.storageRoots = options.storageRoot
+        }
+    }
+
+    static func warn(_ message: String) { Output.err("storage-agent: warning: \(message)\n") }
+
+    /// Volumes as the disk (and the PV list, when configured and reachable) says now.
+    func resolve() -> Resolution {
+        var pvs: [PersistentVolume]?
+        if let command = config.pvCommand {
+            do {
+                pvs = try PersistentVolume.parseList(try ExternalCommand.run(command))
+            } catch let error as ExternalCommand.Failure {
+                Self.warn("kubernetes.pv_command \(error); using directory names")
+            } catch {
+                Self.warn("kubernetes.pv_command output is not a PV list (\(error)); using directory names")
+            }
+        }
+        let configured = config.volumes.compactMap { v in
+            v.path.map { ConfiguredPath(path: $0, namespace: v.namespace, pvc: v.pvc) }
+        }
+        var resolution = Resolver(
+            roots: config.storageRoots, pattern: config.pathPattern, configured: configured, persistentVolumes: pvs
+        ).resolve()
+        for i in resolution.volumes.indices where resolution.volumes[i].capacity == nil {
+            let claim = resolution.volumes[i].claim
+            resolution.volumes[i].capacity = config.volumes.first { $0.claim == claim && $0.capacity != nil }?.capacity
+        }
+        return resolution
+    }
+
+    /// Fails when nothing at all could be read; otherwise reports unreadable roots as warnings.
+    func check(_ resolution: Resolution) throws(AgentError) {
+        let problems = resolution.problems
+        guard !problems.isEmpty else { return }
+        if resolution.volumes.isEmpty && problems.count >= config.storageRoots.count {
+            let first = problems[0]
+            if first.error.isPermission {
+                throw AgentError(.permission, "cannot read storage root \(first.path): permission denied; run with sudo")
+            }
+            if first.error.isVanished {
+                throw AgentError(.missingInput, "storage root \(first.path) does not exist; check storage_roots in \(config.source ?? Config.defaultPath) or pass --storage-root")
+            }
+            throw AgentError(.ioError, "cannot read storage root \(first.path): \(first.error.message)")
+        }
+        for p in problems { Self.warn("cannot read \(p.path): \(p.error.message); volumes there are not indexed") }
+    }
+
+    func openInventory() throws(AgentError) -> Inventory {
+        do {
+            let inventory = try Inventory(path: config.database)
+            if let aside = inventory.movedAside {
+                Self.warn("index \(config.database) was damaged; moved aside to \(aside) and rebuilt")
+            }
+            return inventory
+        } catch {
+            throw AgentError(error)
+        }
+    }
+
+    var scanOptions: ScanOptions { ScanOptions(include: config.include, tracks: config.trackNames) }
+
+    /// Resolves and scans once, reporting skipped parts on stderr.
+    @discardableResult
+    func scan(_ inventory: Inventory) throws(AgentError) -> ScanReport {
+        let resolution = resolve()
+        try check(resolution)
+        let report: ScanReport
+        do {
+            report = try inventory.scan(resolution, options: scanOptions)
+        } catch {
+            throw AgentError(error)
+        }
+        for skipped in report.skipped { Self.warn("skipped \(skipped.path): \(skipped.reason)") }
+        return report
+    }
+
+    /// The index, scanned first when it does not exist yet or when asked to refresh.
+    func inventoryForReading(refresh: Bool) throws(AgentError) -> Inventory {
+        let existed = Inventory.exists(at: config.database)
+        let inventory = try openInventory()
+        if refresh || !existed || (try? inventory.lastScanTime()) == nil { try scan(inventory) }
+        return inventory
+    }
+}
+
+extension AgentError {
+    init(_ error: InventoryError) {
+        switch error.kind {
+        case .locked: self.init(.ioError, error.description)
+        case .corrupt: self.init(.badData, error.description)
+        case .newerSchema: self.init(.badData, error.description)
+        case .permissionDenied: self.init(.permission, error.description)
+        case .cannotCreate: self.init(.cannotCreate, error.description)
+        case .io: self.init(.ioError, error.description)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Glibc
+import HostFS
+
+/// Reads a whole trusted file (the config) as UTF-8 text.
+func readTextFile(_ path: String) -> Result<String, SystemError> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return .failure(SystemError("open", path: path)) }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return .failure(SystemError("read", path: path))
+        }
+        if n == 0 { break }
+        bytes += chunk[0..<n]
+        if bytes.count > 16 << 20 { return .failure(SystemError("read", path: path, errno: EFBIG)) }
+    }
+    return .success(String(decoding: bytes, as: UTF8.self))
+}
+
+/// Writes to standard output or standard error without Foundation, in one write per call.
+enum Output {
+    static func out(_ s: String) { write(1, s) }
+    static func err(_ s: String) { write(2, s) }
+
+    static func write(_ fd: Int32, _ s: String) {
+        var s = s
+        s.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += n
+            }
+        }
+    }
+}
