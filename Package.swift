@@ -26,7 +26,7 @@ let package = Package(
         ),
         .testTarget(name: "HostFSTests", dependencies: ["HostFS"]),
         .testTarget(name: "PVCResolverTests", dependencies: ["PVCResolver", "HostFS"]),
-        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "PVCResolver", "HostFS"]),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "PVCResolver", "HostFS", "CSQLite"]),
         .testTarget(name: "StorageAgentTests", dependencies: ["StorageAgent", "Inventory", "PVCResolver", "HostFS"]),
     ]
 )

@@ -13,6 +13,13 @@ public struct Classifier: Sendable {
         public var track: String?
         public var date: String?
         public var hour: Int?
+
+        public init(kind: String, track: String?, date: String?, hour: Int?) {
+            self.kind = kind
+            self.track = track
+            self.date = date
+            self.hour = hour
+        }
     }
 
     /// The track a directory named `name` gives to everything below it, or the inherited one.

@@ -15,11 +15,12 @@ public final class Inventory {
     /// Opens (creating when missing, in a 0700 directory, mode 0600) and migrates the index.
     /// A damaged file is moved aside to `<path>.corrupt-<time>` and a new one is created:
     /// the index is a cache of the disk, never a reason for a crash loop.
-    public init(path: String) throws(InventoryError) {
+    /// `busyTimeoutMs`: how long to wait for another writer's lock before reporting `.locked`.
+    public init(path: String, busyTimeoutMs: Int32 = 5000) throws(InventoryError) {
         self.path = path
         try Self.prepareFile(path)
         do {
-            db = try Self.openAndMigrate(path)
+            db = try Self.openAndMigrate(path, busyTimeoutMs: busyTimeoutMs)
         } catch let error where error.kind == .corrupt {
             let aside = "\(path).corrupt-\(SystemClock.nowNs() / 1_000_000_000)"
             guard rename(path, aside) == 0 else {
@@ -28,7 +29,7 @@ public final class Inventory {
             for suffix in ["-wal", "-shm"] { _ = rename(path + suffix, aside + suffix) }
             movedAside = aside
             try Self.prepareFile(path)
-            db = try Self.openAndMigrate(path)
+            db = try Self.openAndMigrate(path, busyTimeoutMs: busyTimeoutMs)
         }
     }
 
@@ -59,10 +60,10 @@ public final class Inventory {
         return InventoryError(create ? .cannotCreate : .io, path: path, detail: String(cString: strerror(e)))
     }
 
-    static func openAndMigrate(_ path: String) throws(InventoryError) -> Database {
+    static func openAndMigrate(_ path: String, busyTimeoutMs: Int32) throws(InventoryError) -> Database {
         do {
             let db = try Database(path: path)
-            sqlite3_busy_timeout(db.handle, 5000)
+            sqlite3_busy_timeout(db.handle, busyTimeoutMs)
             try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8000; PRAGMA foreign_keys=OFF")
             let version = try db.scalar("PRAGMA user_version") ?? 0
             guard version <= Schema.version else {

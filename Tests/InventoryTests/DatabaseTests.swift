@@ -1,0 +1,98 @@
+import CSQLite
+import Foundation
+import Glibc
+import Inventory
+import Testing
+
+@Suite struct DatabaseTests {
+    @Test func indexIsPrivateAndInWALMode() throws {
+        let box = Sandbox()
+        let inv = try box.inventory()
+        try box.scan(inv)
+        var st = stat()
+        #expect(stat(box.dbPath, &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o600)
+        #expect(stat(box.dir + "/state", &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o700)
+        #expect(sqlite("PRAGMA journal_mode", box.dbPath) == "wal")
+        #expect(sqlite("PRAGMA user_version", box.dbPath) == String(Inventory.schemaVersion))
+    }
+
+    @Test func corruptIndexIsMovedAsideAndRebuilt() throws {
+        let box = Sandbox()
+        mkdir(box.dir + "/state", 0o700)
+        _ = FileManager.default.createFile(atPath: box.dbPath, contents: Data(repeating: 0x42, count: 8192))
+        let v = box.volume("ns", "data")
+        box.write(v + "/a.log", "1\n")
+        let inv = try box.inventory()
+        let aside = try #require(inv.movedAside)
+        #expect(FileManager.default.fileExists(atPath: aside))
+        #expect(try box.scan(inv).files == 1)
+    }
+
+    @Test func newerSchemaIsRefusedNotDestroyed() throws {
+        let box = Sandbox()
+        do { _ = try box.inventory() }
+        #expect(sqlite("PRAGMA user_version = 99", box.dbPath) != nil)
+        #expect {
+            _ = try box.inventory()
+        } throws: { error in
+            (error as? InventoryError)?.kind == .newerSchema(found: 99, supported: Inventory.schemaVersion)
+        }
+        #expect(sqlite("PRAGMA user_version", box.dbPath) == "99")
+    }
+
+    @Test func lockedIndexIsReportedAsLocked() throws {
+        let box = Sandbox()
+        let v = box.volume("ns", "data")
+        box.write(v + "/a.log", "1\n")
+        let inv = try box.inventory()
+        var other: OpaquePointer?
+        #expect(sqlite3_open(box.dbPath, &other) == SQLITE_OK)
+        defer { sqlite3_close(other) }
+        #expect(sqlite3_exec(other, "BEGIN EXCLUSIVE", nil, nil, nil) == SQLITE_OK)
+        #expect {
+            try box.scan(inv)
+        } throws: { error in
+            (error as? InventoryError)?.kind == .locked
+        }
+        sqlite3_exec(other, "ROLLBACK", nil, nil, nil)
+        #expect(try box.scan(inv).files == 1)
+    }
+
+    @Test func readersWorkWhileAWriteIsOpen() throws {
+        let box = Sandbox()
+        let v = box.volume("ns", "data")
+        box.write(v + "/a.log", "1\n")
+        let writer = try box.inventory()
+        try box.scan(writer)
+        var other: OpaquePointer?
+        #expect(sqlite3_open(box.dbPath, &other) == SQLITE_OK)
+        defer { sqlite3_close(other) }
+        #expect(sqlite3_exec(other, "BEGIN IMMEDIATE; UPDATE files SET lines = 7", nil, nil, nil) == SQLITE_OK)
+        let reader = try box.inventory()
+        #expect(try reader.all().first?.lines == 1)
+        sqlite3_exec(other, "COMMIT", nil, nil, nil)
+    }
+
+    @Test func operatorViewShowsHostPaths() throws {
+        let box = Sandbox()
+        let v = box.volume("observer-prod", "observer-data-pvc")
+        box.write(v + "/assets/scalp/20260203_09.jsonl", "1\n2\n")
+        try box.scan(try box.inventory())
+        #expect(sqlite("SELECT path || ' ' || lines FROM file_paths WHERE track = 'scalp'", box.dbPath) == v + "/assets/scalp/20260203_09.jsonl 2")
+    }
+}
+
+/// Runs one statement with the sqlite3 C API, independent of the product's wrapper.
+func sqlite(_ sql: String, _ path: String) -> String? {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { return nil }
+    defer { sqlite3_close(db) }
+    var stmt: OpaquePointer?
+    guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { return nil }
+    defer { sqlite3_finalize(stmt) }
+    let rc = sqlite3_step(stmt)
+    if rc == SQLITE_ROW, let text = sqlite3_column_text(stmt, 0) { return String(cString: text) }
+    return rc == SQLITE_DONE ? "" : nil
+}
