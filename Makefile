@@ -29,7 +29,7 @@ release: deps
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
 

@@ -21,7 +21,6 @@ import math
 import os
 import random
 import socket
-import stat
 import sys
 import time
 import uuid
@@ -89,6 +88,8 @@ class Content:
         if p is None:
             p = base or self.rng.randrange(2000, 300000)
             p -= p % tick_size(p)
+        if base and abs(p - base) * 10 > base:     # stay within +-10% of the reference
+            p = base
         t = tick_size(p)
         p = max(t, p + t * (int(self.rng.random() * 7) - 3))
         self.prices[sym] = p
@@ -564,14 +565,14 @@ def write_bulk(tree, rng, content, vols, total, end):
                         if budget == 0:
                             break
                         tree.write(scalp + f"{sym}_{d8}_{hour:02d}.jsonl".encode(),
-                                   content.symbol_quotes(iso, hour * 3600, 3600, rng.randrange(5, 21), sym, base, "scalp"),
+                                   content.symbol_quotes(iso, hour * 3600, 3600, rng.randrange(5, 17), sym, base, "scalp"),
                                    t0 + hour * 3600 + 3599 + rng.randrange(1000) / 1000)
                         budget -= 1
                 for sym, base in syms:
                     if budget == 0:
                         break
                     tree.write(swing + f"{sym}_{d8}.jsonl".encode(),
-                               content.symbol_quotes(iso, 9 * 3600, 23400, rng.randrange(5, 21), sym, base, "swing"),
+                               content.symbol_quotes(iso, 9 * 3600, 23400, rng.randrange(5, 17), sym, base, "swing"),
                                t0 + 86399 + rng.randrange(1000) / 1000)
                     budget -= 1
             day -= dt.timedelta(days=1)
@@ -630,7 +631,7 @@ def generate(args):
         bulk = args.files - tree.indexed
         if bulk < 0:
             raise Failure(f"--files {args.files} is below the base layout's {tree.indexed} indexed files; "
-                          f"use at least {tree.indexed} or omit --files")
+                          f"use at least {tree.indexed}, a smaller --days, or omit --files")
         nvol = max(1, min(BULK_MAX_VOLUMES, math.ceil(bulk / BULK_PER_VOLUME)))
         vols = [data, dev_data]
         for i in range(2, nvol):

@@ -40,14 +40,6 @@ public final class Descriptor {
         return Descriptor(adopting: fd, displayPath: child(name))
     }
 
-    /// openat(2) a child for reading without following a symlink; `O_NONBLOCK` so that a FIFO
-    /// swapped in after the type check cannot block the walk.
-    public func openFile(named name: UnsafePointer<CChar>) throws(SystemError) -> Descriptor {
-        let fd = Glibc.openat(self.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("openat", path: child(name)) }
-        return Descriptor(adopting: fd, displayPath: child(name))
-    }
-
     /// fstat(2) this descriptor.
     public func stat() throws(SystemError) -> FileStat {
         var s = Glibc.stat()

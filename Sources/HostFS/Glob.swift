@@ -25,7 +25,9 @@ public struct Glob: Sendable, Equatable {
     public func matches(_ name: UnsafePointer<CChar>, length: Int) -> Bool {
         if let suffix {
             guard length >= suffix.count else { return false }
-            return suffix.withUnsafeBytes { s in memcmp(name + (length - suffix.count), s.baseAddress!, suffix.count) == 0 }
+            return suffix.withUnsafeBytes { s in
+                memcmp(name + (length - suffix.count), s.baseAddress!, suffix.count) == 0
+            }
         }
         return fnmatch(pattern, name, 0) == 0
     }
@@ -34,15 +36,28 @@ public struct Glob: Sendable, Equatable {
         name.withCString { matches($0, length: strlen($0)) }
     }
 
-    /// Brackets must close; a trailing lone backslash is an error.
+    /// Every `[` must close as fnmatch(3) reads it (a `]` right after `[`, `[!` or `[^` is literal);
+    /// a trailing lone backslash is an error.
     static func isValid(_ pattern: String) -> Bool {
-        var open = false
-        var escaped = false
-        for c in pattern.utf8 {
-            if escaped { escaped = false; continue }
-            if c == 0x5C { escaped = true } else if c == 0x5B { open = true } else if c == 0x5D { open = false }
+        let p = Array(pattern.utf8)
+        var i = 0
+        while i < p.count {
+            switch p[i] {
+            case 0x5C:
+                guard i + 1 < p.count else { return false }
+                i += 2
+            case 0x5B:
+                var j = i + 1
+                if j < p.count, p[j] == 0x21 || p[j] == 0x5E { j += 1 }
+                if j < p.count, p[j] == 0x5D { j += 1 }
+                while j < p.count, p[j] != 0x5D { j += 1 }
+                guard j < p.count else { return false }
+                i = j + 1
+            default:
+                i += 1
+            }
         }
-        return !open && !escaped
+        return true
     }
 }
 

@@ -33,12 +33,31 @@ public enum SystemClock {
     }
 
     static func format(_ p: tm, suffix: String, separator: String) -> String {
-        func pad(_ v: Int32, _ width: Int = 2) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        // Built byte by byte: this runs once per row of `query --json`.
+        var b: [UInt8] = []
+        b.reserveCapacity(20)
+        func digits(_ v: Int32, _ width: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<width { divisor *= 10 }
+            let v = max(0, v)
+            while divisor > 0 {
+                b.append(UInt8(0x30 + (v / divisor) % 10))
+                divisor /= 10
+            }
         }
-        return "\(pad(p.tm_year + 1900, 4))-\(pad(p.tm_mon + 1))-\(pad(p.tm_mday))\(separator)"
-            + "\(pad(p.tm_hour)):\(pad(p.tm_min)):\(pad(p.tm_sec))\(suffix)"
+        digits(p.tm_year + 1900, 4)
+        b.append(0x2D)
+        digits(p.tm_mon + 1, 2)
+        b.append(0x2D)
+        digits(p.tm_mday, 2)
+        b += separator.utf8
+        digits(p.tm_hour, 2)
+        b.append(0x3A)
+        digits(p.tm_min, 2)
+        b.append(0x3A)
+        digits(p.tm_sec, 2)
+        b += suffix.utf8
+        return String(decoding: b, as: UTF8.self)
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

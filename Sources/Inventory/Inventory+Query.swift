@@ -18,9 +18,31 @@ public struct FileRecord: Sendable, Equatable {
     public var uid: UInt32
     public var gid: UInt32
     public var deletedAt: Int64?
-
     /// The absolute host path as raw bytes.
-    public var pathBytes: [UInt8] { Array(volumePath.utf8) + [0x2F] + relativePath }
+    public let pathBytes: [UInt8]
+
+    init(
+        volumePath: String, namespace: String?, pvc: String?, pv: String?, relativePath: [UInt8], kind: String,
+        track: String?, date: String?, hour: Int?, size: Int64, lines: Int64, mtimeNs: Int64, uid: UInt32, gid: UInt32,
+        deletedAt: Int64?
+    ) {
+        self.volumePath = volumePath
+        self.namespace = namespace
+        self.pvc = pvc
+        self.pv = pv
+        self.relativePath = relativePath
+        self.kind = kind
+        self.track = track
+        self.date = date
+        self.hour = hour
+        self.size = size
+        self.lines = lines
+        self.mtimeNs = mtimeNs
+        self.uid = uid
+        self.gid = gid
+        self.deletedAt = deletedAt
+        pathBytes = Array(volumePath.utf8) + [0x2F] + relativePath
+    }
 }
 
 /// Which files `query` wants; nil fields do not filter.
@@ -90,7 +112,9 @@ extension Inventory {
                    f.mtime_ns, f.uid, f.gid, f.deleted_at
             FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = f.volume_id
             """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-        var records: [FileRecord] = try guarded {
+            // BINARY collation compares bytes (memcmp), so this is the bytewise order of host paths.
+            + " ORDER BY v.path || '/' || CASE WHEN d.path = X'' THEN f.name ELSE d.path || '/' || f.name END"
+        return try guarded {
             let s = try db.prepare(sql)
             for (i, v) in values.enumerated() { s.bind(v, at: Int32(i + 1)) }
             var out: [FileRecord] = []
@@ -107,8 +131,6 @@ extension Inventory {
             }
             return out
         }
-        records.sort { $0.pathBytes.lexicographicallyPrecedes($1.pathBytes) }
-        return records
     }
 
     /// Volumes in the index; gone ones only when asked.
@@ -127,7 +149,8 @@ extension Inventory {
                         id: s.int(0), path: s.text(1) ?? "", namespace: s.text(2), pvc: s.text(3), pv: s.text(4),
                         state: s.text(5) ?? "unknown", source: s.text(6) ?? "dirname", capacity: s.optionalInt(7),
                         uid: s.optionalInt(8).map { UInt32(truncatingIfNeeded: $0) },
-                        gid: s.optionalInt(9).map { UInt32(truncatingIfNeeded: $0) }, files: s.int(10), bytes: s.int(11),
+                        gid: s.optionalInt(9).map { UInt32(truncatingIfNeeded: $0) }, files: s.int(10),
+                        bytes: s.int(11),
                         lastWriteNs: s.optionalInt(12), lastScan: s.optionalInt(13), goneAt: s.optionalInt(14)))
             }
             return out

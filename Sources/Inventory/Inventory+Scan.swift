@@ -7,124 +7,91 @@ extension Inventory {
     /// Incremental: a file with the same inode, size and mtime is not opened; one that grew is
     /// counted from its old size; one that shrank or changed inode is recounted. A vanished file
     /// keeps its row with `deleted_at` set. Unreadable subtrees are reported, never treated as
-    /// deleted.
+    /// deleted. The walk runs on its own thread with its own read connection while this thread
+    /// writes, so file-system and SQLite work overlap on two cores.
     public func scan(_ resolution: Resolution, options: ScanOptions) throws(InventoryError) -> ScanReport {
         let started = SystemClock.monotonicNs()
-        var report = ScanReport()
         let now = options.nowNs / 1_000_000_000
-        try guarded {
-            let statements = try ScanStatements(db)
-            var seen: Set<String> = []
-            for volume in resolution.volumes {
-                seen.insert(volume.path)
-                try db.transaction {
-                    let id = try statements.upsertVolume(volume, now: now)
-                    var walker = VolumeWalker(
-                        volumeID: id, volumePath: volume.path, statements: statements, options: options, now: now)
-                    try walker.walk(volume)
-                    report.merge(walker.report)
+        return try guarded {
+            let writer = try IndexWriter(db, now: now)
+            let work: [(Volume, Int64)] = try db.transaction {
+                try resolution.volumes.map { ($0, try writer.upsertVolume($0)) }
+            }
+            let queue = BatchQueue(capacity: 32)
+            let dbPath = path
+            let timeout = busyTimeoutMs
+            let thread = WorkerThread {
+                do {
+                    let reader = try IndexReader(path: dbPath, busyTimeoutMs: timeout)
+                    let key = DirectoryDigest.key(secret: try reader.digestSecret(), options: options)
+                    let buffer = LineCountBuffer()
+                    for (volume, id) in work {
+                        var walker = VolumeWalker(
+                            volumeID: id, volumePath: volume.path, reader: reader, options: options, buffer: buffer,
+                            digestKey: key, emit: queue.push)
+                        try walker.walk(volume)
+                    }
+                    queue.finish()
+                } catch let error as SQLiteError {
+                    queue.finish(error: error)
+                } catch {
+                    queue.finish()  // stopped by the writer, which has the error
                 }
             }
-            // A volume directory that is gone takes its files with it, unless its root could not be read.
-            let unreadable = resolution.problems.map(\.path)
-            for (id, path) in try statements.liveVolumes() where !seen.contains(path) {
-                if unreadable.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) { continue }
-                try db.transaction {
-                    var walker = VolumeWalker(volumeID: id, volumePath: path, statements: statements, options: options, now: now)
-                    try walker.markVolumeGone()
-                    report.merge(walker.report)
-                }
+            do {
+                while let item = queue.pop() { try writer.apply(item) }
+            } catch {
+                queue.cancel()
+                thread.join()
+                writer.rollback()
+                throw error
             }
-            report.volumes = resolution.volumes.count
+            thread.join()
+            if let error = queue.producerError {
+                writer.rollback()
+                throw error
+            }
+            try markGoneVolumes(resolution, writer: writer, options: options)
+            try writer.recordScan(started: now, durationNs: SystemClock.monotonicNs() - started, volumes: work.count)
+            var report = writer.report
+            report.volumes = work.count
             report.durationNs = SystemClock.monotonicNs() - started
-            try statements.recordScan(report, started: now, finished: SystemClock.nowNs() / 1_000_000_000)
+            return report
         }
-        return report
+    }
+
+    /// A volume directory that is gone takes its files with it, unless its root could not be read.
+    private func markGoneVolumes(_ resolution: Resolution, writer: IndexWriter, options: ScanOptions) throws {
+        let present = Set(resolution.volumes.map(\.path))
+        let unreadable = resolution.problems.map(\.path)
+        let reader = try IndexReader(db)
+        for (id, path) in try writer.liveVolumes() where !present.contains(path) {
+            if unreadable.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) { continue }
+            var failure: (any Error)?
+            var walker = VolumeWalker(
+                volumeID: id, volumePath: path, reader: reader, options: options,
+                buffer: LineCountBuffer(capacity: 4096),
+                digestKey: 0,
+                emit: { item in
+                    do {
+                        try writer.apply(item)
+                        return true
+                    } catch {
+                        failure = error
+                        return false
+                    }
+                })
+            do {
+                try walker.walkGone()
+            } catch {
+                writer.rollback()
+                throw failure ?? error
+            }
+            try writer.markGone(id)
+        }
     }
 }
 
-extension ScanReport {
-    mutating func merge(_ other: ScanReport) {
-        files += other.files
-        bytes += other.bytes
-        counted += other.counted
-        created += other.created
-        changed += other.changed
-        deleted += other.deleted
-        skipped += other.skipped
-        events += other.events
-    }
-}
-
-/// The statements a scan uses, prepared once per scan.
-final class ScanStatements {
-    let upsertVolumeStmt, updateVolumeStmt, liveVolumesStmt, goneVolumeStmt: Statement
-    let selectDirs, insertDir, selectFiles, insertFile, updateFile, updateMeta, markDeleted, liveInDir: Statement
-    let insertEvent, insertScan: Statement
-
-    init(_ db: Database) throws(SQLiteError) {
-        upsertVolumeStmt = try db.prepare(
-            """
-            INSERT INTO volumes (path, namespace, pvc, pv, state, source, capacity, created_ns, first_seen, last_seen)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-            ON CONFLICT (path) DO UPDATE SET namespace = excluded.namespace, pvc = excluded.pvc, pv = excluded.pv,
-                state = excluded.state, source = excluded.source, capacity = excluded.capacity,
-                created_ns = excluded.created_ns, last_seen = excluded.last_seen, gone_at = NULL
-            RETURNING id
-            """)
-        updateVolumeStmt = try db.prepare(
-            "UPDATE volumes SET uid = ?2, gid = ?3, files = ?4, bytes = ?5, last_write_ns = ?6, last_scan = ?7 WHERE id = ?1")
-        liveVolumesStmt = try db.prepare("SELECT id, path FROM volumes WHERE gone_at IS NULL")
-        goneVolumeStmt = try db.prepare("UPDATE volumes SET gone_at = ?2, files = 0, bytes = 0 WHERE id = ?1")
-        selectDirs = try db.prepare("SELECT id, path FROM dirs WHERE volume_id = ?1")
-        insertDir = try db.prepare("INSERT INTO dirs (volume_id, path) VALUES (?1, ?2)")
-        selectFiles = try db.prepare(
-            "SELECT id, name, inode, size, mtime_ns, ctime_ns, lines, deleted_at, track FROM files WHERE dir_id = ?1")
-        insertFile = try db.prepare(
-            """
-            INSERT INTO files (volume_id, dir_id, name, kind, track, date, hour, size, lines, mtime_ns, ctime_ns,
-                inode, device, uid, gid, first_seen, last_seen)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)
-            """)
-        updateFile = try db.prepare(
-            """
-            UPDATE files SET kind = ?2, track = ?3, date = ?4, hour = ?5, size = ?6, lines = ?7, mtime_ns = ?8,
-                ctime_ns = ?9, inode = ?10, device = ?11, uid = ?12, gid = ?13, last_seen = ?14, deleted_at = NULL
-            WHERE id = ?1
-            """)
-        updateMeta = try db.prepare("UPDATE files SET ctime_ns = ?2, uid = ?3, gid = ?4, track = ?5, last_seen = ?6 WHERE id = ?1")
-        markDeleted = try db.prepare("UPDATE files SET deleted_at = ?2 WHERE id = ?1")
-        liveInDir = try db.prepare("SELECT id, name, size, mtime_ns, track FROM files WHERE dir_id = ?1 AND deleted_at IS NULL")
-        insertEvent = try db.prepare(
-            "INSERT INTO events (at, type, volume_id, file_id, old_size, new_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        insertScan = try db.prepare(
-            """
-            INSERT INTO scans (started, finished, duration_ms, volumes, files, counted, skipped)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-            """)
-    }
-
-    func upsertVolume(_ v: Volume, now: Int64) throws(SQLiteError) -> Int64 {
-        upsertVolumeStmt.bind(
-            .text(v.path), .text(v.namespace), .text(v.pvc), .text(v.pv), .text(v.state.rawValue),
-            .text(v.source.rawValue), .int(v.capacity), .int(v.createdNs), .int(now))
-        guard try upsertVolumeStmt.step() else { return 0 }
-        let id = upsertVolumeStmt.int(0)
-        try upsertVolumeStmt.run()
-        return id
-    }
-
-    func liveVolumes() throws(SQLiteError) -> [(Int64, String)] {
-        liveVolumesStmt.bind()
-        var result: [(Int64, String)] = []
-        while try liveVolumesStmt.step() { result.append((liveVolumesStmt.int(0), liveVolumesStmt.text(1) ?? "")) }
-        return result
-    }
-
-    func recordScan(_ r: ScanReport, started: Int64, finished: Int64) throws(SQLiteError) {
-        try insertScan.bind(
-            .int(started), .int(finished), .int(r.durationNs / 1_000_000), .int(r.volumes), .int(r.files),
-            .int(r.counted), .int(r.skipped.count)
-        ).run()
-    }
+enum SystemClockNow {
+    static func seconds() -> Int64 { SystemClock.nowNs() / 1_000_000_000 }
 }

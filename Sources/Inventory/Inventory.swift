@@ -9,6 +9,7 @@ public final class Inventory {
 
     let db: Database
     public let path: String
+    let busyTimeoutMs: Int32
     /// Set when a damaged index was found and moved aside on open: where it went.
     public private(set) var movedAside: String?
 
@@ -18,13 +19,15 @@ public final class Inventory {
     /// `busyTimeoutMs`: how long to wait for another writer's lock before reporting `.locked`.
     public init(path: String, busyTimeoutMs: Int32 = 5000) throws(InventoryError) {
         self.path = path
+        self.busyTimeoutMs = busyTimeoutMs
         try Self.prepareFile(path)
         do {
             db = try Self.openAndMigrate(path, busyTimeoutMs: busyTimeoutMs)
         } catch let error where error.kind == .corrupt {
             let aside = "\(path).corrupt-\(SystemClock.nowNs() / 1_000_000_000)"
             guard rename(path, aside) == 0 else {
-                throw InventoryError(.io, path: path, detail: "damaged and cannot be moved aside: \(String(cString: strerror(errno)))")
+                throw InventoryError(
+                    .io, path: path, detail: "damaged and cannot be moved aside: \(String(cString: strerror(errno)))")
             }
             for suffix in ["-wal", "-shm"] { _ = rename(path + suffix, aside + suffix) }
             movedAside = aside
@@ -64,7 +67,8 @@ public final class Inventory {
         do {
             let db = try Database(path: path)
             sqlite3_busy_timeout(db.handle, busyTimeoutMs)
-            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8000; PRAGMA foreign_keys=OFF")
+            try db.execute(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8000; PRAGMA foreign_keys=OFF")
             let version = try db.scalar("PRAGMA user_version") ?? 0
             guard version <= Schema.version else {
                 throw InventoryError(.newerSchema(found: version, supported: Schema.version), path: path, detail: "")
@@ -74,6 +78,11 @@ public final class Inventory {
                     for (i, sql) in Schema.migrations.enumerated() where Int64(i) >= version {
                         try db.execute(sql)
                     }
+                    // The directory digests are keyed with a secret, so a container cannot craft a
+                    // change that leaves its directory's digest equal.
+                    try db.execute(
+                        "INSERT OR IGNORE INTO meta (key, value) VALUES ('digest_key', \(Int64.random(in: .min ... .max)))"
+                    )
                     try db.execute("PRAGMA user_version = \(Schema.version)")
                 }
             }

@@ -27,11 +27,13 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch kind {
         case .locked:
-            return "index \(path) is locked by another writer (\(detail)); wait for it to finish, or stop the other storage-agent"
+            return
+                "index \(path) is locked by another writer (\(detail)); wait for it to finish, or stop the other storage-agent"
         case .corrupt:
             return "index \(path) is damaged (\(detail)); it was moved aside and will be rebuilt"
         case .newerSchema(let found, let supported):
-            return "index \(path) has schema version \(found), newer than this storage-agent supports (\(supported)); upgrade storage-agent or pass --db with another file"
+            return
+                "index \(path) has schema version \(found), newer than this storage-agent supports (\(supported)); upgrade storage-agent or pass --db with another file"
         case .permissionDenied:
             return "cannot open index \(path): permission denied; run with sudo"
         case .cannotCreate:

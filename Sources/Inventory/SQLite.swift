@@ -87,7 +87,8 @@ final class Statement {
         case .blob(let b):
             b.withUnsafeBytes { p in
                 // A zero-length blob still needs a non-null pointer to be a blob, not NULL.
-                _ = sqlite3_bind_blob(handle, index, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(b.count), Self.transient)
+                _ = sqlite3_bind_blob(
+                    handle, index, p.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(b.count), Self.transient)
             }
         }
     }
@@ -133,7 +134,7 @@ enum SQLValue {
     static func text(_ s: String?) -> SQLValue { s.map { .text($0) } ?? .null }
 }
 
-struct SQLiteError: Error, CustomStringConvertible {
+struct SQLiteError: Error, CustomStringConvertible, Sendable {
     let code: Int32
     let message: String
     let path: String

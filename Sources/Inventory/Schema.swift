@@ -2,7 +2,7 @@
 /// Never edit a shipped migration: append a new one.
 enum Schema {
     static let migrations: [String] = [
-        // 1: volumes, directories, files, change events, scans.
+        // 1: volumes, directories, files, change events, scans, meta (the digest key).
         """
         CREATE TABLE volumes (
             id          INTEGER PRIMARY KEY,
@@ -28,6 +28,7 @@ enum Schema {
             id          INTEGER PRIMARY KEY,
             volume_id   INTEGER NOT NULL REFERENCES volumes(id),
             path        BLOB NOT NULL,            -- raw bytes relative to the volume, '' for its root
+            digest      INTEGER,                  -- keyed sum over its indexed files' identities (change detection)
             UNIQUE (volume_id, path)
         );
         CREATE TABLE files (
@@ -63,6 +64,10 @@ enum Schema {
             new_size    INTEGER
         );
         CREATE INDEX events_at ON events (at);
+        CREATE TABLE meta (
+            key         TEXT PRIMARY KEY,
+            value       INTEGER NOT NULL
+        );
         CREATE TABLE scans (
             id          INTEGER PRIMARY KEY,
             started     INTEGER NOT NULL,

@@ -2,32 +2,46 @@ import Glibc
 import HostFS
 import PVCResolver
 
-/// Walks one volume by file descriptor and applies what changed to the index.
+/// Walks one volume by file descriptor and reports what changed against the index.
 ///
-/// Iterative (a deep tree cannot blow the stack); a pending directory holds a reference to its
-/// parent's descriptor only until it is opened, so open descriptors stay near the number of
-/// ancestors with unvisited siblings.
+/// It only reads the index (through its own connection); the writer applies what it emits.
+/// Iterative, so a deep tree cannot blow the stack; a pending directory keeps its parent's
+/// descriptor only until it is opened, so open descriptors stay near the number of ancestors
+/// with unvisited siblings.
 struct VolumeWalker {
     let volumeID: Int64
     let volumePath: String
-    let statements: ScanStatements
+    let reader: IndexReader
     let options: ScanOptions
-    let now: Int64
-    var report = ScanReport()
-    let buffer = LineCountBuffer()
+    let buffer: LineCountBuffer
+    let digestKey: UInt64
+    let emit: (WalkItem) -> Bool
 
-    private var lastWriteNs: Int64 = 0
-    private var knownDirs: [[UInt8]: Int64] = [:]
+    private var totals: VolumeTotals
+    private var knownDirs: [NameKey: IndexReader.KnownDirectory] = [:]
+    private var digest: DirectoryDigest
     private var visitedDirs: Set<Int64> = []
     private var skippedPrefixes: [[UInt8]] = []
+    private var pendingChildren: [([CChar], String?)] = []
+    /// Parts of a directory are flushed at this size so memory stays flat in huge directories.
+    static let batchLimit = 1024
 
-    init(volumeID: Int64, volumePath: String, statements: ScanStatements, options: ScanOptions, now: Int64) {
+    init(
+        volumeID: Int64, volumePath: String, reader: IndexReader, options: ScanOptions, buffer: LineCountBuffer,
+        digestKey: UInt64, emit: @escaping (WalkItem) -> Bool
+    ) {
         self.volumeID = volumeID
         self.volumePath = volumePath
-        self.statements = statements
+        self.reader = reader
         self.options = options
-        self.now = now
+        self.buffer = buffer
+        self.digestKey = digestKey
+        self.emit = emit
+        digest = DirectoryDigest(key: digestKey)
+        totals = VolumeTotals(volumeID: volumeID)
     }
+
+    struct Stopped: Error {}
 
     private struct Pending {
         let parent: Descriptor
@@ -36,97 +50,99 @@ struct VolumeWalker {
         let track: String?
     }
 
-    /// Rows of one directory as the index has them, keyed by raw name.
-    private struct Row {
-        var id: Int64
-        var inode: UInt64
-        var size: Int64
-        var mtimeNs: Int64
-        var ctimeNs: Int64
-        var lines: Int64
-        var deleted: Bool
-        var track: String?
-    }
-
+    /// Walks the volume; throws `Stopped` when the writer gave up.
     mutating func walk(_ volume: Volume) throws {
         let root: Descriptor
+        let rootStat: FileStat
         do {
             root = try Self.open(volume)
+            rootStat = try root.stat()
         } catch {
             // The volume could not be opened: index nothing, delete nothing.
-            report.skipped.append(SkippedPath(path: volume.path, reason: error.message))
+            totals.skipped.append(SkippedPath(path: volume.path, reason: error.message))
+            try send(.volumeDone(totals))
             return
         }
-        let rootStat = try root.stat()
-        try loadDirs()
+        totals.uid = rootStat.uid
+        totals.gid = rootStat.gid
+        knownDirs = try reader.directories(volumeID)
         try directory(root, path: [], track: nil)
         var stack: [Pending] = []
-        try pushChildren(of: root, path: [], track: nil, device: rootStat.device, into: &stack)
+        push(parent: root, path: [], into: &stack)
         while let next = stack.popLast() {
-            let display = displayPath(next.path)
             let dir: Descriptor
             do {
                 dir = try Self.openChild(next.parent, next.name)
             } catch {
-                skip(next.path, display, error.looksLikeTampering ? "replaced by a non-directory while scanning (skipped)" : error.message)
+                let reason =
+                    error.looksLikeTampering ? "replaced by a non-directory while scanning (skipped)" : error.message
+                skip(next.path, reason)
                 continue
             }
-            let st = try dir.stat()
-            guard st.device == rootStat.device else {
-                skip(next.path, display, "on another file system (not indexed)")
+            guard let st = try? dir.stat(), st.device == rootStat.device else {
+                skip(next.path, "on another file system (not indexed)")
                 continue
             }
             try directory(dir, path: next.path, track: next.track)
-            try pushChildren(of: dir, path: next.path, track: next.track, device: rootStat.device, into: &stack)
+            push(parent: dir, path: next.path, into: &stack)
         }
-        try markVanishedDirectories()
-        try statements.updateVolumeStmt.bind(
-            .int(volumeID), .int(rootStat.uid), .int(rootStat.gid), .int(report.files), .int(report.bytes),
-            .int(lastWriteNs == 0 ? nil : lastWriteNs), .int(now)
-        ).run()
+        try vanishedDirectories()
+        try send(.volumeDone(totals))
+    }
+
+    /// The volume directory is gone: every live file the index has for it is deleted.
+    mutating func walkGone() throws {
+        knownDirs = try reader.directories(volumeID)
+        try vanishedDirectories()
     }
 
     static func openChild(_ parent: Descriptor, _ name: [CChar]) throws(SystemError) -> Descriptor {
-        try name.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in try parent.openDirectory(named: p.baseAddress!) }
+        try name.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
+            try parent.openDirectory(named: p.baseAddress!)
+        }
     }
 
     /// Opens a volume from its storage root down, refusing a symlink at every level below the root.
     static func open(_ volume: Volume) throws(SystemError) -> Descriptor {
         guard let root = volume.root else { return try Descriptor.openDirectory(path: volume.path) }
         var dir = try Descriptor.openDirectory(path: root)
-        for component in volume.components {
-            dir = try openChild(dir, Array(component.utf8CString))
-        }
+        for component in volume.components { dir = try openChild(dir, Array(component.utf8CString)) }
         return dir
     }
 
-    mutating func markVolumeGone() throws {
-        try loadDirs()
-        try markVanishedDirectories()
-        try statements.goneVolumeStmt.bind(.int(volumeID), .int(now)).run()
-    }
-
-    // MARK: - One directory
-
-    private mutating func pushChildren(
-        of dir: Descriptor, path: [UInt8], track: String?, device: UInt64, into stack: inout [Pending]
-    ) throws {
-        // Children were collected by `directory`; re-listing is avoided by keeping them there.
-        for (name, childTrack) in pendingChildren {
+    private mutating func push(parent: Descriptor, path: [UInt8], into stack: inout [Pending]) {
+        for (name, track) in pendingChildren {
             var childPath = path
             if !childPath.isEmpty { childPath.append(0x2F) }
             childPath.append(contentsOf: name.dropLast().map { UInt8(bitPattern: $0) })
-            stack.append(Pending(parent: dir, name: name, path: childPath, track: childTrack))
+            stack.append(Pending(parent: parent, name: name, path: childPath, track: track))
         }
         pendingChildren.removeAll(keepingCapacity: true)
     }
 
-    private var pendingChildren: [([CChar], String?)] = []
+    private func send(_ item: WalkItem) throws {
+        guard emit(item) else { throw Stopped() }
+    }
+
+    private mutating func flush(_ batch: inout DirectoryBatch) throws {
+        guard !batch.isEmpty else { return }
+        try send(.directory(batch))
+        batch.inserts.removeAll(keepingCapacity: true)
+        batch.updates.removeAll(keepingCapacity: true)
+        batch.metadata.removeAll(keepingCapacity: true)
+        batch.deletions.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - One directory
 
     private mutating func directory(_ dir: Descriptor, path: [UInt8], track: String?) throws {
-        let dirID = try dirID(for: path)
-        visitedDirs.insert(dirID)
-        var rows = try loadRows(dirID)
+        let known = knownDirs[NameKey(bytes: path)]
+        let dirID = known?.id
+        if let dirID { visitedDirs.insert(dirID) }
+        if let stored = known?.digest, unchanged(dir, stored: stored, track: track) { return }
+        digest = DirectoryDigest(key: digestKey)
+        var rows = try dirID.map { try reader.files(inDirectory: $0) } ?? [:]
+        var batch = DirectoryBatch(volumeID: volumeID, path: path, dirID: dirID)
         do {
             try dir.forEachEntry { entry in
                 var type = entry.type
@@ -137,10 +153,14 @@ struct VolumeWalker {
                 switch type {
                 case .directory:
                     let childTrack = options.classifier.directoryTrack(entry.nameBytes, inherited: track)
-                    pendingChildren.append((Array(UnsafeBufferPointer(start: entry.name, count: entry.nameLength + 1)), childTrack))
+                    pendingChildren.append(
+                        (Array(UnsafeBufferPointer(start: entry.name, count: entry.nameLength + 1)), childTrack))
                 case .regular:
-                    guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }) else { return }
-                    try file(dir, entry, dirID: dirID, track: track, rows: &rows)
+                    guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }) else {
+                        return
+                    }
+                    file(dir, entry, path: path, track: track, rows: &rows, into: &batch)
+                    if batch.count >= Self.batchLimit { try flush(&batch) }
                 default:
                     // Symlinks, FIFOs, sockets and devices are never opened or followed.
                     return
@@ -148,174 +168,170 @@ struct VolumeWalker {
             }
         } catch let error as SystemError {
             // Part of the listing failed: keep what was seen, do not mark the rest deleted.
-            skip(path, displayPath(path), error.message)
+            skip(path, error.message)
+            try flush(&batch)
             return
         }
-        for (_, row) in rows where !row.deleted {
-            try delete(row.id, size: row.size, mtimeNs: row.mtimeNs, track: row.track, path: path, name: nil)
+        for (key, row) in rows where !row.deleted {
+            batch.deletions.append(
+                Deletion(
+                    id: row.id, relativePath: join(path, key.bytes), size: row.size, mtimeNs: row.mtimeNs,
+                    track: row.track))
         }
+        // The last part carries the digest; a new directory is announced even when empty.
+        guard !batch.isEmpty || known?.digest != digest.value else { return }
+        batch.digest = digest.value
+        try send(.directory(batch))
     }
 
-    private mutating func file(_ dir: Descriptor, _ entry: DirectoryEntry, dirID: Int64, track: String?, rows: inout [[UInt8]: Row]) throws {
-        let name = Array(entry.nameBytes)
-        let old = rows.removeValue(forKey: name)
-        var st: FileStat
+    /// The quick pass: list and stat, no index rows read. True when the directory's digest is
+    /// what the index stored, which means none of its indexed files changed; its children are
+    /// queued and its totals counted.
+    private mutating func unchanged(_ dir: Descriptor, stored: UInt64, track: String?) -> Bool {
+        var quick = DirectoryDigest(key: digestKey)
+        var children: [([CChar], String?)] = []
+        var files = 0
+        var bytes: Int64 = 0
+        var lastWrite: Int64 = 0
         do {
-            st = try dir.stat(named: entry.name)
-        } catch {
-            // Vanished between listing and stat: handled like any deletion.
-            if let old, !old.deleted { rows[name] = old }
-            return
-        }
-        guard st.isRegular else {
-            if let old, !old.deleted { rows[name] = old }
-            return
-        }
-        let cls = options.classifier.classify(entry.nameBytes, directoryTrack: track)
-        if let old, !old.deleted, old.inode == st.inode, old.size == st.size, old.mtimeNs == st.mtimeNs {
-            if old.ctimeNs != st.ctimeNs || old.track != cls.track {
-                try statements.updateMeta.bind(
-                    .int(old.id), .int(st.ctimeNs), .int(st.uid), .int(st.gid), .text(cls.track), .int(now)
-                ).run()
+            try dir.forEachEntry { entry in
+                var type = entry.type
+                var st: FileStat?
+                if type == .unknown {
+                    st = try? dir.stat(named: entry.name)
+                    type = st?.type ?? .unknown
+                }
+                switch type {
+                case .directory:
+                    let childTrack = options.classifier.directoryTrack(entry.nameBytes, inherited: track)
+                    children.append(
+                        (Array(UnsafeBufferPointer(start: entry.name, count: entry.nameLength + 1)), childTrack))
+                case .regular:
+                    guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }),
+                        let s = st ?? (try? dir.stat(named: entry.name)), s.isRegular
+                    else { return }
+                    quick.add(
+                        name: entry.nameBytes, inode: s.inode, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs)
+                    files += 1
+                    bytes += s.size
+                    lastWrite = max(lastWrite, s.mtimeNs)
+                default:
+                    return
+                }
             }
-            account(size: st.size, mtimeNs: st.mtimeNs)
-            return
+        } catch {
+            return false
         }
-        // Something changed (or it is new): open it, check it is still what we stat'ed, count.
-        let handle: Descriptor
+        guard quick.value == stored else { return false }
+        pendingChildren += children
+        totals.files += files
+        totals.bytes += bytes
+        totals.lastWriteNs = max(totals.lastWriteNs, lastWrite)
+        return true
+    }
+
+    private mutating func file(
+        _ dir: Descriptor, _ entry: DirectoryEntry, path: [UInt8], track: String?,
+        rows: inout [NameKey: IndexReader.Row],
+        into batch: inout DirectoryBatch
+    ) {
+        let key = NameKey(bytes: Array(entry.nameBytes))
+        let old = rows.removeValue(forKey: key)
+        let cls = options.classifier.classify(entry.nameBytes, directoryTrack: track)
+        if let old, !old.deleted {
+            // Known file: stat it, and open it only when it changed.
+            guard let st = try? dir.stat(named: entry.name), st.isRegular else {
+                rows[key] = old  // vanished or replaced by a non-file: a deletion
+                return
+            }
+            if old.inode == st.inode && old.size == st.size && old.mtimeNs == st.mtimeNs {
+                if old.ctimeNs != st.ctimeNs || old.track != cls.track {
+                    batch.metadata.append(
+                        MetadataUpdate(id: old.id, ctimeNs: st.ctimeNs, uid: st.uid, gid: st.gid, track: cls.track))
+                }
+                digest.add(
+                    name: entry.nameBytes, inode: st.inode, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs)
+                account(size: st.size, mtimeNs: st.mtimeNs)
+                return
+            }
+        }
+        // New or changed: open without following, check what was opened, count.
+        let handle: OpenFile
         do {
             handle = try dir.openFile(named: entry.name)
-            st = try handle.stat()
         } catch {
-            if let old, !old.deleted { rows[name] = old }
-            if !error.isVanished { skip(nil, displayPath(dirPathOf: dirID, name: name), error.message) }
+            if let old, !old.deleted { rows[key] = old }
+            if !error.isVanished { skip(nil, error.message, display: join(path, key.bytes)) }
             return
         }
-        guard st.isRegular else { return }
-        var lines: Int64 = 0
+        guard let st = handle.stat(), st.isRegular else {
+            if let old, !old.deleted { rows[key] = old }
+            return
+        }
         var from: Int64 = 0
+        var lines: Int64 = 0
         if let old, !old.deleted, old.inode == st.inode, st.size > old.size {
             // Append-only JSONL grew: count only the new bytes.
             from = old.size
             lines = old.lines
         }
-        let counted = try handle.countNewlines(from: from, buffer: buffer)
-        lines += counted.lines
-        let size = from + counted.bytes
-        report.counted += 1
-        if let old {
-            try statements.updateFile.bind(
-                .int(old.id), .text(cls.kind), .text(cls.track), .text(cls.date), .int(cls.hour), .int(size),
-                .int(lines), .int(st.mtimeNs), .int(st.ctimeNs), .int(st.inode), .int(st.device), .int(st.uid),
-                .int(st.gid), .int(now)
-            ).run()
-            if old.deleted {
-                report.created += 1
-            } else {
-                report.changed += 1
-                let kind: ChangeEvent.Kind? = old.inode != st.inode ? .replaced : (st.size < old.size ? .truncated : nil)
-                if let kind {
-                    try event(kind, fileID: old.id, path: dirPathOf(dirID), name: name, track: cls.track, old: old.size, new: size, mtimeNs: st.mtimeNs)
-                }
-            }
-        } else {
-            try statements.insertFile.bind(
-                .int(volumeID), .int(dirID), .blob(name), .text(cls.kind), .text(cls.track), .text(cls.date),
-                .int(cls.hour), .int(size), .int(lines), .int(st.mtimeNs), .int(st.ctimeNs), .int(st.inode),
-                .int(st.device), .int(st.uid), .int(st.gid), .int(now)
-            ).run()
-            report.created += 1
+        guard let counted = handle.countNewlines(from: from, buffer: buffer) else {
+            if let old, !old.deleted { rows[key] = old }
+            skip(nil, "read failed: \(String(cString: strerror(errno)))", display: join(path, key.bytes))
+            return
         }
-        account(size: size, mtimeNs: st.mtimeNs)
+        totals.counted += 1
+        let facts = FileFacts(
+            name: key.bytes, classification: cls, size: from + counted.bytes, lines: lines + counted.lines, stat: st)
+        if let old {
+            let event: ChangeEvent.Kind? =
+                old.deleted ? nil : old.inode != st.inode ? .replaced : (facts.size < old.size ? .truncated : nil)
+            batch.updates.append(
+                FileUpdate(id: old.id, facts: facts, event: event, oldSize: old.size, revived: old.deleted))
+        } else {
+            batch.inserts.append(facts)
+        }
+        digest.add(name: entry.nameBytes, inode: st.inode, size: facts.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs)
+        account(size: facts.size, mtimeNs: st.mtimeNs)
     }
 
     private mutating func account(size: Int64, mtimeNs: Int64) {
-        report.files += 1
-        report.bytes += size
-        if mtimeNs > lastWriteNs { lastWriteNs = mtimeNs }
-    }
-
-    // MARK: - Index rows
-
-    private mutating func loadDirs() throws {
-        statements.selectDirs.bind(.int(volumeID))
-        while try statements.selectDirs.step() {
-            knownDirs[statements.selectDirs.blob(1)] = statements.selectDirs.int(0)
-        }
-    }
-
-    private mutating func dirID(for path: [UInt8]) throws -> Int64 {
-        if let id = knownDirs[path] { return id }
-        try statements.insertDir.bind(.int(volumeID), .blob(path)).run()
-        let id = statements.insertDir.database.lastInsertRowID
-        knownDirs[path] = id
-        return id
-    }
-
-    private func dirPathOf(_ id: Int64) -> [UInt8] {
-        knownDirs.first(where: { $0.value == id })?.key ?? []
-    }
-
-    private func loadRows(_ dirID: Int64) throws -> [[UInt8]: Row] {
-        let s = statements.selectFiles
-        s.bind(.int(dirID))
-        var rows: [[UInt8]: Row] = [:]
-        while try s.step() {
-            rows[s.blob(1)] = Row(
-                id: s.int(0), inode: UInt64(bitPattern: s.int(2)), size: s.int(3), mtimeNs: s.int(4), ctimeNs: s.int(5),
-                lines: s.int(6), deleted: s.optionalInt(7) != nil, track: s.text(8))
-        }
-        return rows
-    }
-
-    private mutating func delete(_ fileID: Int64, size: Int64, mtimeNs: Int64, track: String?, path: [UInt8], name: [UInt8]?) throws {
-        try statements.markDeleted.bind(.int(fileID), .int(now)).run()
-        report.deleted += 1
-        try event(.deleted, fileID: fileID, path: path, name: name, track: track, old: size, new: nil, mtimeNs: mtimeNs)
-    }
-
-    private mutating func event(
-        _ kind: ChangeEvent.Kind, fileID: Int64, path: [UInt8], name: [UInt8]?, track: String?, old: Int64?, new: Int64?,
-        mtimeNs: Int64
-    ) throws {
-        try statements.insertEvent.bind(.int(now), .text(kind.rawValue), .int(volumeID), .int(fileID), .int(old), .int(new)).run()
-        var relative = path
-        if let name {
-            if !relative.isEmpty { relative.append(0x2F) }
-            relative += name
-        }
-        report.events.append(
-            ChangeEvent(kind: kind, volumePath: volumePath, relativePath: relative, track: track, oldSize: old, newSize: new, mtimeNs: mtimeNs))
+        totals.files += 1
+        totals.bytes += size
+        if mtimeNs > totals.lastWriteNs { totals.lastWriteNs = mtimeNs }
     }
 
     /// Directories the index knows that this walk did not reach: their live files are gone,
     /// unless they sit under a subtree the walk could not read.
-    private mutating func markVanishedDirectories() throws {
-        for (path, id) in knownDirs where !visitedDirs.contains(id) {
-            if skippedPrefixes.contains(where: { path == $0 || (path.starts(with: $0) && path.count > $0.count && path[$0.count] == 0x2F) }) {
+    private mutating func vanishedDirectories() throws {
+        for (key, known) in knownDirs where !visitedDirs.contains(known.id) {
+            let id = known.id
+            let path = key.bytes
+            if skippedPrefixes.contains(where: {
+                path == $0 || (path.starts(with: $0) && path.count > $0.count && path[$0.count] == 0x2F)
+            }) {
                 continue
             }
-            let s = statements.liveInDir
-            s.bind(.int(id))
-            var gone: [(Int64, [UInt8], Int64, Int64, String?)] = []
-            while try s.step() { gone.append((s.int(0), s.blob(1), s.int(2), s.int(3), s.text(4))) }
-            for (fileID, name, size, mtime, track) in gone {
-                try delete(fileID, size: size, mtimeNs: mtime, track: track, path: path, name: name)
+            var batch = DirectoryBatch(volumeID: volumeID, path: path, dirID: id)
+            for row in try reader.liveFiles(inDirectory: id) {
+                batch.deletions.append(
+                    Deletion(
+                        id: row.id, relativePath: join(path, row.name), size: row.size, mtimeNs: row.mtimeNs,
+                        track: row.track))
+                if batch.count >= Self.batchLimit { try flush(&batch) }
             }
+            try flush(&batch)
         }
     }
 
-    private mutating func skip(_ relative: [UInt8]?, _ display: String, _ reason: String) {
+    private mutating func skip(_ relative: [UInt8]?, _ reason: String, display: [UInt8]? = nil) {
         if let relative { skippedPrefixes.append(relative) }
-        report.skipped.append(SkippedPath(path: display, reason: reason))
+        let shown = display ?? relative ?? []
+        totals.skipped.append(
+            SkippedPath(path: shown.isEmpty ? volumePath : volumePath + "/" + RawName.display(shown), reason: reason))
     }
 
-    private func displayPath(_ relative: [UInt8]) -> String {
-        relative.isEmpty ? volumePath : volumePath + "/" + RawName.display(relative)
-    }
-
-    private func displayPath(dirPathOf id: Int64, name: [UInt8]) -> String {
-        let dir = dirPathOf(id)
-        return displayPath(dir.isEmpty ? name : dir + [0x2F] + name)
+    private func join(_ path: [UInt8], _ name: [UInt8]) -> [UInt8] {
+        path.isEmpty ? name : path + [0x2F] + name
     }
 }

@@ -115,14 +115,31 @@ private struct Reader {
         }
     }
 
+    /// RFC 8259: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
     mutating func number() throws(JSONError) -> JSON {
         let start = index
-        while index < bytes.count, (0x30...0x39).contains(bytes[index]) || [0x2D, 0x2B, 0x2E, 0x65, 0x45].contains(bytes[index]) {
+        func digits() -> Int {
+            let from = index
+            while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            return index - from
+        }
+        if index < bytes.count, bytes[index] == 0x2D { index += 1 }
+        guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else { throw error("expected a value") }
+        if bytes[index] == 0x30 {
             index += 1
+        } else {
+            _ = digits()
         }
-        guard index > start, let d = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
-            throw error("expected a value")
+        if index < bytes.count, bytes[index] == 0x2E {
+            index += 1
+            guard digits() > 0 else { throw error("expected digits after '.'") }
         }
+        if index < bytes.count, bytes[index] == 0x65 || bytes[index] == 0x45 {
+            index += 1
+            if index < bytes.count, bytes[index] == 0x2B || bytes[index] == 0x2D { index += 1 }
+            guard digits() > 0 else { throw error("expected digits in exponent") }
+        }
+        guard let d = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw error("bad number") }
         return .number(d)
     }
 
@@ -148,12 +165,19 @@ private struct Reader {
                 case 0x74: out.append(0x09)
                 case 0x75:
                     var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar), index + 1 < bytes.count, bytes[index] == 0x5C,
+                    // A high surrogate combines only with a following low surrogate escape; a lone
+                    // surrogate becomes U+FFFD and whatever follows is read on its own.
+                    if (0xD800...0xDBFF).contains(scalar), index + 5 < bytes.count, bytes[index] == 0x5C,
                         bytes[index + 1] == 0x75
                     {
+                        let save = index
                         index += 2
                         let low = try hex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
+                        if (0xDC00...0xDFFF).contains(low) {
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            index = save
+                        }
                     }
                     out.append(contentsOf: Array(String(Unicode.Scalar(scalar) ?? "\u{FFFD}").utf8))
                 default: throw error("bad escape")
@@ -167,8 +191,16 @@ private struct Reader {
     }
 
     mutating func hex4() throws(JSONError) -> UInt32 {
-        guard index + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-        else { throw error("bad \\u escape") }
+        guard index + 4 <= bytes.count else { throw error("bad \\u escape") }
+        var v: UInt32 = 0
+        for b in bytes[index..<index + 4] {
+            switch b {
+            case 0x30...0x39: v = v << 4 | UInt32(b - 0x30)
+            case 0x41...0x46: v = v << 4 | UInt32(b - 0x41 + 10)
+            case 0x61...0x66: v = v << 4 | UInt32(b - 0x61 + 10)
+            default: throw error("bad \\u escape")
+            }
+        }
         index += 4
         return v
     }

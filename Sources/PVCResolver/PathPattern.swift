@@ -22,7 +22,9 @@ public struct PathPattern: Sendable, Equatable {
         var segments: [[Token]] = []
         var seen: Set<String> = []
         for part in parts {
-            guard part != ".", part != ".." else { throw PathPatternError(text: text, reason: "'.' and '..' levels are not allowed") }
+            guard part != ".", part != ".." else {
+                throw PathPatternError(text: text, reason: "'.' and '..' levels are not allowed")
+            }
             var tokens: [Token] = []
             var rest = Substring(part)
             while !rest.isEmpty {
@@ -32,7 +34,8 @@ public struct PathPattern: Sendable, Equatable {
                     }
                     let name = String(rest[rest.index(after: rest.startIndex)..<close])
                     guard let field = Field(rawValue: name) else {
-                        throw PathPatternError(text: text, reason: "unknown placeholder {\(name)}; use {namespace}, {pvc} or {pv}")
+                        throw PathPatternError(
+                            text: text, reason: "unknown placeholder {\(name)}; use {namespace}, {pvc} or {pv}")
                     }
                     if case .field = tokens.last {
                         throw PathPatternError(text: text, reason: "two placeholders need literal text between them")
@@ -61,7 +64,9 @@ public struct PathPattern: Sendable, Equatable {
         matchTokens(segments[level][...], Array(name.utf8)[...], bound)
     }
 
-    private func matchTokens(_ tokens: ArraySlice<Token>, _ name: ArraySlice<UInt8>, _ bound: [Field: String]) -> [Field: String]? {
+    private func matchTokens(_ tokens: ArraySlice<Token>, _ name: ArraySlice<UInt8>, _ bound: [Field: String])
+        -> [Field: String]?
+    {
         guard let token = tokens.first else { return name.isEmpty ? bound : nil }
         switch token {
         case .literal(let lit):

@@ -149,6 +149,8 @@ public struct Resolver: Sendable {
             children.append((String(decoding: entry.nameBytes, as: UTF8.self), entry.type))
         }
         for (name, type) in children.sorted(by: { $0.0 < $1.0 }) {
+            // A default-named volume directory is a volume itself, never a pattern level.
+            if level == 0 && DirectoryName.parse(name) != nil { continue }
             guard let next = pattern.match(name, level: level, bound: bound), let sub = Self.directory(dir, name, type)
             else { continue }
             if level + 1 == pattern.depth {
@@ -158,7 +160,9 @@ public struct Resolver: Sendable {
                         components: components + [name], state: .current, source: .pattern, capacity: nil,
                         createdNs: Self.createdNs(sub)))
             } else {
-                walkPattern(pattern, sub, root: root, level: level + 1, components: components + [name], bound: next, into: &volumes)
+                walkPattern(
+                    pattern, sub, root: root, level: level + 1, components: components + [name], bound: next,
+                    into: &volumes)
             }
         }
     }

@@ -25,10 +25,16 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Configuration file.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Index database (default from the config: /var/lib/storage-agent/inventory.db).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Index database (default from the config: /var/lib/storage-agent/inventory.db).", valueName: "file"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("Storage root to scan; repeat for several. Replaces the configured roots.", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Storage root to scan; repeat for several. Replaces the configured roots.", valueName: "dir")
+    )
     var storageRoot: [String] = []
 }
 

@@ -16,7 +16,8 @@ import Testing
     @Test func designExamplesClassifyExactly() {
         #expect(classify("scalp/20260203_09.jsonl") == .init(kind: "jsonl", track: "scalp", date: "20260203", hour: 9))
         #expect(classify("scalp_20260203.jsonl") == .init(kind: "jsonl", track: "scalp", date: "20260203", hour: nil))
-        #expect(classify("system/gap_20260203.jsonl") == .init(kind: "jsonl", track: "system", date: "20260203", hour: nil))
+        #expect(
+            classify("system/gap_20260203.jsonl") == .init(kind: "jsonl", track: "system", date: "20260203", hour: nil))
         #expect(classify("observer.jsonl") == .init(kind: "jsonl", track: nil, date: nil, hour: nil))
     }
 

@@ -80,7 +80,9 @@ import Testing
         let v = box.volume("observer-prod", "observer-data-pvc")
         box.write(v + "/assets/scalp/20260203_09.jsonl", "1\n2\n")
         try box.scan(try box.inventory())
-        #expect(sqlite("SELECT path || ' ' || lines FROM file_paths WHERE track = 'scalp'", box.dbPath) == v + "/assets/scalp/20260203_09.jsonl 2")
+        #expect(
+            sqlite("SELECT path || ' ' || lines FROM file_paths WHERE track = 'scalp'", box.dbPath) == v
+                + "/assets/scalp/20260203_09.jsonl 2")
     }
 }
 

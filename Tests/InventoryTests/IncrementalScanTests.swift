@@ -28,7 +28,11 @@ import Testing
     @Test func unchangedFilesAreNotReadAgain() throws {
         let box = Sandbox()
         let v = box.volume("ns", "data")
-        for i in 0..<50 { box.write(v + "/scalp/202602\(String(format: "%02d", i % 25 + 1))_\(String(format: "%02d", i / 25 + 9)).jsonl", "x\n") }
+        for i in 0..<50 {
+            box.write(
+                v + "/scalp/202602\(String(format: "%02d", i % 25 + 1))_\(String(format: "%02d", i / 25 + 9)).jsonl",
+                "x\n")
+        }
         let inv = try box.inventory()
         #expect(try box.scan(inv).counted == 50)
         let again = try box.scan(inv)
@@ -197,5 +201,46 @@ import Testing
         #expect(try inv.files(FileFilter(namespace: "observer-prod", pvc: "other")).isEmpty)
         let paths = scalp.map(\.pathBytes)
         #expect(paths == paths.sorted { $0.lexicographicallyPrecedes($1) })
+    }
+}
+
+@Suite struct DirectoryDigestTests {
+    @Test func ownerChangeWithoutWriteIsPickedUp() throws {
+        let box = Sandbox()
+        let v = box.volume("ns", "data")
+        box.write(v + "/scalp/20260203_09.jsonl", "a\n")
+        let inv = try box.inventory()
+        try box.scan(inv)
+        #expect(chown(v + "/scalp/20260203_09.jsonl", 999, 999) == 0)
+        let report = try box.scan(inv)
+        #expect(report.counted == 0)
+        #expect(try inv.record("20260203_09.jsonl")?.uid == 999)
+    }
+
+    @Test func changedTracksReclassifyUnchangedFiles() throws {
+        let box = Sandbox()
+        let v = box.volume("ns", "data")
+        box.write(v + "/orders/20260203.jsonl", "a\n")
+        let inv = try box.inventory()
+        try box.scan(inv)
+        #expect(try inv.record("orders/20260203.jsonl")?.track == nil)
+        let options = ScanOptions(include: [try Glob("*.jsonl")], tracks: ["orders"])
+        let report = try inv.scan(box.resolution(), options: options)
+        #expect(report.counted == 0)
+        #expect(try inv.record("orders/20260203.jsonl")?.track == "orders")
+    }
+
+    @Test func quietDirectoriesAreNotReadFromTheIndexAgain() throws {
+        let box = Sandbox()
+        let v = box.volume("ns", "data")
+        for d in 0..<20 { box.write(v + "/d\(d)/20260203.log", "x\n") }
+        let inv = try box.inventory()
+        try box.scan(inv)
+        box.append(v + "/d7/20260203.log", "y\n")
+        let report = try box.scan(inv)
+        #expect(report.counted == 1)
+        #expect(report.files == 20)
+        #expect(try inv.volumes().first?.files == 20)
+        #expect(try inv.record("d7/20260203.log")?.lines == 2)
     }
 }

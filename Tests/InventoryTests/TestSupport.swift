@@ -57,7 +57,10 @@ final class Sandbox {
 
 /// Removes a tree with `rm -rf` (which never follows symlinks), after unmounting anything inside.
 func removeTree(_ path: String) {
-    run("/bin/sh", "-c", "grep -o \" \(path)[^ ]*\" /proc/self/mounts | sort -r | xargs -r -n1 umount -l; chmod -R u+rwx '\(path)' 2>/dev/null; rm -rf '\(path)'")
+    run(
+        "/bin/sh", "-c",
+        "grep -o \" \(path)[^ ]*\" /proc/self/mounts | sort -r | xargs -r -n1 umount -l; chmod -R u+rwx '\(path)' 2>/dev/null; rm -rf '\(path)'"
+    )
 }
 
 @discardableResult
@@ -76,9 +79,13 @@ func newlineCount(_ path: String) -> Int64 {
 }
 
 extension Inventory {
-    func all(includeDeleted: Bool = true) throws -> [FileRecord] { try files(FileFilter(includeDeleted: includeDeleted)) }
+    func all(includeDeleted: Bool = true) throws -> [FileRecord] {
+        try files(FileFilter(includeDeleted: includeDeleted))
+    }
 
     func record(_ suffix: String, includeDeleted: Bool = true) throws -> FileRecord? {
-        try all(includeDeleted: includeDeleted).first { String(decoding: $0.pathBytes, as: UTF8.self).hasSuffix(suffix) }
+        try all(includeDeleted: includeDeleted).first {
+            String(decoding: $0.pathBytes, as: UTF8.self).hasSuffix(suffix)
+        }
     }
 }

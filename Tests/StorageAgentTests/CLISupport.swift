@@ -15,7 +15,8 @@ struct CLIResult {
 enum CLI {
     static var binary: String {
         if let explicit = ProcessInfo.processInfo.environment["STORAGE_AGENT_BIN"] { return explicit }
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = (exe as NSString).deletingLastPathComponent
         // The xctest bundle may be a directory on some toolchains.
         while !FileManager.default.isExecutableFile(atPath: dir + "/storage-agent") && dir.count > 1 {
@@ -41,7 +42,9 @@ enum CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return CLIResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return CLIResult(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 }
 
@@ -74,7 +77,8 @@ final class CLISandbox {
     }
 
     func write(_ path: String, _ text: String) {
-        try! FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try! FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try! text.write(toFile: path, atomically: false, encoding: .utf8)
     }
 
@@ -92,7 +96,9 @@ final class CLISandbox {
     func observer() -> (data: String, logs: String) {
         let data = volume("observer-prod", "observer-data-pvc", uid: "5d0a1c2e-0000-4000-8000-000000000001")
         let logs = volume("observer-prod", "observer-logs-pvc", uid: "3a60a238-a7b1-45b5-9d1d-cfd3a23701da")
-        for h in 9...15 { write(data + "/assets/scalp/20260203_\(String(format: "%02d", h)).jsonl", "{\"p\":1}\n{\"p\":2}\n") }
+        for h in 9...15 {
+            write(data + "/assets/scalp/20260203_\(String(format: "%02d", h)).jsonl", "{\"p\":1}\n{\"p\":2}\n")
+        }
         write(data + "/assets/swing/20260203.jsonl", "{}\n")
         write(data + "/observer.jsonl", "{}\n{}\n{}\n")
         write(logs + "/scalp/20260203_09.log", "line\n")

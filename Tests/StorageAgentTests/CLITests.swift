@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct CLITests {
     static let queryKeys: Set<String> = [
-        "path", "namespace", "pvc", "pv", "track", "date", "hour", "kind", "size", "lines", "mtime", "uid", "gid", "deleted",
+        "path", "namespace", "pvc", "pv", "track", "date", "hour", "kind", "size", "lines", "mtime", "uid", "gid",
+        "deleted",
     ]
     static let pvcKeys: Set<String> = [
         "namespace", "pvc", "pv", "path", "state", "source", "files", "bytes", "last_write", "uid", "gid", "capacity",
@@ -52,7 +53,9 @@ import Testing
         let v = box.volume("ns", "data")
         let name: [UInt8] = Array("caf".utf8) + [0xE9] + Array("\nx.log".utf8)
         let dir = open(v, O_RDONLY | O_DIRECTORY)
-        let fd = (name + [0]).withUnsafeBytes { openat(dir, $0.baseAddress!.assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        let fd = (name + [0]).withUnsafeBytes {
+            openat(dir, $0.baseAddress!.assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644)
+        }
         _ = write(fd, "1\n", 2)
         close(fd)
         close(dir)

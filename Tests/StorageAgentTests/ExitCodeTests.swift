@@ -4,7 +4,9 @@ import Testing
 
 /// Every user error is one line on stderr with the exit code of design.md.
 @Suite struct ExitCodeTests {
-    func expectOneLine(_ r: CLIResult, _ status: Int32, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectOneLine(
+        _ r: CLIResult, _ status: Int32, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(r.status == status, "stderr: \(r.stderr)", sourceLocation: sourceLocation)
         #expect(r.stderr.hasPrefix("storage-agent: "), sourceLocation: sourceLocation)
         #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)", sourceLocation: sourceLocation)
@@ -33,7 +35,9 @@ import Testing
 
     @Test func missingStorageRootIs66() {
         let box = CLISandbox()
-        expectOneLine(CLI.run(["--db", box.db, "--storage-root", box.dir + "/absent", "scan"]), 66, "storage root \(box.dir)/absent does not exist")
+        expectOneLine(
+            CLI.run(["--db", box.db, "--storage-root", box.dir + "/absent", "scan"]), 66,
+            "storage root \(box.dir)/absent does not exist")
     }
 
     @Test func nothingFoundIs1() {
@@ -73,7 +77,9 @@ import Testing
         let box = CLISandbox()
         _ = box.observer()
         box.write(box.dir + "/file", "x")
-        expectOneLine(CLI.run(["--db", box.dir + "/file/sub/inventory.db", "--storage-root", box.root, "scan"]), 73, "cannot create index")
+        expectOneLine(
+            CLI.run(["--db", box.dir + "/file/sub/inventory.db", "--storage-root", box.root, "scan"]), 73,
+            "cannot create index")
     }
 }
 

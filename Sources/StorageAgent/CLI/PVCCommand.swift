@@ -13,12 +13,16 @@ struct PVCCommand: ParsableCommand {
     struct ListCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
-            abstract: "List volumes with their state, size and last write (from the index; scans first if there is none)."
+            abstract:
+                "List volumes with their state, size and last write (from the index; scans first if there is none)."
         )
 
         @OptionGroup var global: GlobalOptions
 
-        @Flag(help: "Print a JSON array (keys: namespace pvc pv path state source files bytes last_write uid gid capacity).")
+        @Flag(
+            help:
+                "Print a JSON array (keys: namespace pvc pv path state source files bytes last_write uid gid capacity)."
+        )
         var json = false
 
         func run() throws {
@@ -26,33 +30,46 @@ struct PVCCommand: ParsableCommand {
             let inventory = try context.inventoryForReading(refresh: false)
             let volumes = try Self.read(inventory)
             if json {
-                Output.out(JSONOut.array(volumes.map(Self.json)).render())
+                Output.out(JSONWriter.lines(volumes, Self.json))
                 return
             }
             var table = Table(
-                ["NAMESPACE", "PVC", "PV", "STATE", "PATH", "FILES", "SIZE", "LAST-WRITE", "OWNER"], rightAligned: [5, 6])
+                ["NAMESPACE", "PVC", "PV", "STATE", "PATH", "FILES", "SIZE", "LAST-WRITE", "OWNER"],
+                rightAligned: [5, 6])
             for v in volumes {
                 table.append([
-                    v.namespace ?? "-", v.pvc ?? "-", v.pv ?? "-", v.state, v.path, Format.count(v.files), Format.size(v.bytes),
+                    v.namespace ?? "-", v.pvc ?? "-", v.pv ?? "-", v.state, v.path, Format.count(v.files),
+                    Format.size(v.bytes),
                     v.lastWriteNs.map { SystemClock.local(ns: $0) } ?? "-",
                     v.uid.map { "\($0):\(v.gid ?? 0)" } ?? "-",
                 ])
             }
             Output.out(table.render())
-            if volumes.isEmpty { throw AgentError(.failed, "no volumes found under \(context.config.storageRoots.joined(separator: ", "))") }
+            if volumes.isEmpty {
+                throw AgentError(
+                    .failed, "no volumes found under \(context.config.storageRoots.joined(separator: ", "))")
+            }
         }
 
         static func read(_ inventory: Inventory) throws(AgentError) -> [VolumeRecord] {
             do { return try inventory.volumes() } catch { throw AgentError(error) }
         }
 
-        static func json(_ v: VolumeRecord) -> JSONOut {
-            .object([
-                ("namespace", .string(v.namespace)), ("pvc", .string(v.pvc)), ("pv", .string(v.pv)), ("path", .string(v.path)),
-                ("state", .string(v.state)), ("source", .string(v.source)), ("files", .int(v.files)), ("bytes", .int(v.bytes)),
-                ("last_write", .string(v.lastWriteNs.map { SystemClock.rfc3339(ns: $0) })), ("uid", .int(v.uid)),
-                ("gid", .int(v.gid)), ("capacity", .int(v.capacity)),
-            ])
+        static func json(_ w: inout JSONWriter, _ v: VolumeRecord) {
+            w.object { w in
+                w.field("namespace", v.namespace)
+                w.field("pvc", v.pvc)
+                w.field("pv", v.pv)
+                w.field("path", v.path)
+                w.field("state", v.state)
+                w.field("source", v.source)
+                w.field("files", v.files)
+                w.field("bytes", v.bytes)
+                w.field("last_write", v.lastWriteNs.map { SystemClock.rfc3339(ns: $0) })
+                w.field("uid", v.uid)
+                w.field("gid", v.gid)
+                w.field("capacity", v.capacity)
+            }
         }
     }
 
@@ -60,7 +77,8 @@ struct PVCCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resolve",
             abstract: "Print the host directory of a PVC's current volume.",
-            discussion: "Reads the disk (and the PV list, when configured), not the index. Exit 1 when no directory holds the PVC."
+            discussion:
+                "Reads the disk (and the PV list, when configured), not the index. Exit 1 when no directory holds the PVC."
         )
 
         @OptionGroup var global: GlobalOptions
@@ -74,7 +92,9 @@ struct PVCCommand: ParsableCommand {
             try context.check(resolution)
             let matches = try Self.match(claim, in: resolution.volumes)
             let chosen = matches.first { $0.state == .current } ?? matches.first { $0.state != .stale } ?? matches.first
-            guard let chosen else { throw AgentError(.failed, "no volume directory for PVC \(claim); see 'storage-agent pvc list'") }
+            guard let chosen else {
+                throw AgentError(.failed, "no volume directory for PVC \(claim); see 'storage-agent pvc list'")
+            }
             if chosen.state != .current {
                 Context.warn("\(chosen.claim ?? claim) is \(chosen.state.rawValue) (\(chosen.source.rawValue))")
             }
@@ -95,7 +115,10 @@ struct PVCCommand: ParsableCommand {
             let found = volumes.filter { $0.pvc == claim }
             let namespaces = Set(found.compactMap(\.namespace))
             if namespaces.count > 1 {
-                throw AgentError(.usage, "PVC \(claim) exists in several namespaces (\(namespaces.sorted().joined(separator: ", "))); use NAMESPACE/\(claim)")
+                throw AgentError(
+                    .usage,
+                    "PVC \(claim) exists in several namespaces (\(namespaces.sorted().joined(separator: ", "))); use NAMESPACE/\(claim)"
+                )
             }
             return found
         }

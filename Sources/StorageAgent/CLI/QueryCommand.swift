@@ -32,7 +32,8 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Scan before answering.")
     var refresh = false
 
-    @Flag(help: "Print a JSON array (keys: path namespace pvc pv track date hour kind size lines mtime uid gid deleted).")
+    @Flag(
+        help: "Print a JSON array (keys: path namespace pvc pv track date hour kind size lines mtime uid gid deleted).")
     var json = false
 
     func validate() throws {
@@ -56,21 +57,30 @@ struct QueryCommand: ParsableCommand {
         let files: [FileRecord]
         do { files = try inventory.files(filter) } catch { throw AgentError(error) }
         if json {
-            Output.out(JSONOut.array(files.map(Self.json)).render())
+            Output.out(JSONWriter.lines(files, Self.json))
         } else {
             Output.out(Self.table(files))
         }
         if files.isEmpty { throw AgentError(.failed, "no indexed files match") }
     }
 
-    static func json(_ f: FileRecord) -> JSONOut {
-        .object([
-            ("path", .string(RawName.decoded(f.pathBytes))), ("namespace", .string(f.namespace)), ("pvc", .string(f.pvc)),
-            ("pv", .string(f.pv)), ("track", .string(f.track)), ("date", .string(f.date)), ("hour", .int(f.hour)),
-            ("kind", .string(f.kind)), ("size", .int(f.size)), ("lines", .int(f.lines)),
-            ("mtime", .string(SystemClock.rfc3339(ns: f.mtimeNs))), ("uid", .int(f.uid)), ("gid", .int(f.gid)),
-            ("deleted", .bool(f.deletedAt != nil)),
-        ])
+    static func json(_ w: inout JSONWriter, _ f: FileRecord) {
+        w.object { w in
+            w.field("path", RawName.decoded(f.pathBytes))
+            w.field("namespace", f.namespace)
+            w.field("pvc", f.pvc)
+            w.field("pv", f.pv)
+            w.field("track", f.track)
+            w.field("date", f.date)
+            w.field("hour", f.hour)
+            w.field("kind", f.kind)
+            w.field("size", f.size)
+            w.field("lines", f.lines)
+            w.field("mtime", SystemClock.rfc3339(ns: f.mtimeNs))
+            w.field("uid", f.uid)
+            w.field("gid", f.gid)
+            w.field("deleted", f.deletedAt != nil)
+        }
     }
 
     static func table(_ files: [FileRecord]) -> String {
@@ -86,6 +96,7 @@ struct QueryCommand: ParsableCommand {
                 f.namespace.map { "\($0)/\(f.pvc ?? "-")" } ?? (f.pv ?? "-"), path,
             ])
         }
-        return table.render() + "\(Format.count(Int64(files.count))) file\(files.count == 1 ? "" : "s"), \(Format.size(bytes)), \(Format.count(lines)) lines\n"
+        return table.render()
+            + "\(Format.count(Int64(files.count))) file\(files.count == 1 ? "" : "s"), \(Format.size(bytes)), \(Format.count(lines)) lines\n"
     }
 }

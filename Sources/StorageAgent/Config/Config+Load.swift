@@ -11,8 +11,12 @@ extension Config {
         case .success(let t): text = t
         case .failure(let e):
             if path == nil && e.errno == ENOENT { return Config() }
-            if e.errno == ENOENT { throw AgentError(.missingInput, "config file \(file) does not exist; create it or drop --config") }
-            if e.isPermission { throw AgentError(.permission, "cannot read config \(file): permission denied; run with sudo") }
+            if e.errno == ENOENT {
+                throw AgentError(.missingInput, "config file \(file) does not exist; create it or drop --config")
+            }
+            if e.isPermission {
+                throw AgentError(.permission, "cannot read config \(file): permission denied; run with sudo")
+            }
             throw AgentError(.ioError, "cannot read config \(file): \(e.message)")
         }
         do {
@@ -42,14 +46,21 @@ extension Config {
 struct ConfigReader {
     let file: String
 
-    func fail(_ node: YAMLNode, _ message: String) -> ConfigError { ConfigError(file: file, line: node.line, message: message) }
+    func fail(_ node: YAMLNode, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: node.line, message: message)
+    }
     func fail(_ line: Int, _ message: String) -> ConfigError { ConfigError(file: file, line: line, message: message) }
 
-    func entries(_ node: YAMLNode, _ name: String, allowed: [String]) throws(ConfigError) -> [(key: String, line: Int, value: YAMLNode)] {
+    func entries(_ node: YAMLNode, _ name: String, allowed: [String]) throws(ConfigError) -> [(
+        key: String, line: Int, value: YAMLNode
+    )] {
         if node.isNull { return [] }
         guard case .mapping(let entries, _) = node else { throw fail(node, "\(name) must be a mapping") }
         for e in entries where !allowed.contains(e.key) {
-            throw fail(e.line, "unknown key '\(e.key)'\(name == "top level" ? "" : " in \(name)"); known keys: \(allowed.joined(separator: ", "))")
+            throw fail(
+                e.line,
+                "unknown key '\(e.key)'\(name == "top level" ? "" : " in \(name)"); known keys: \(allowed.joined(separator: ", "))"
+            )
         }
         return entries
     }
@@ -85,10 +96,11 @@ struct ConfigReader {
         return seconds
     }
 
-    func stringList(_ node: YAMLNode, _ key: String) throws(ConfigError) -> [String] {
+    /// A list of strings, each with its own line for error messages.
+    func stringList(_ node: YAMLNode, _ key: String) throws(ConfigError) -> [(value: String, line: Int)] {
         guard case .sequence(let items, _) = node else { throw fail(node, "\(key) must be a list") }
-        var out: [String] = []
-        for item in items { out.append(try string(item, key)) }
+        var out: [(String, Int)] = []
+        for item in items { out.append((try string(item, key), item.line)) }
         return out
     }
 
@@ -124,8 +136,8 @@ struct ConfigReader {
             switch e.key {
             case "storage_roots":
                 c.storageRoots = []
-                for s in try stringList(v, "storage_roots") {
-                    guard s.hasPrefix("/") else { throw fail(v, "storage_roots: '\(s)' is not an absolute path") }
+                for (s, line) in try stringList(v, "storage_roots") {
+                    guard s.hasPrefix("/") else { throw fail(line, "storage_roots: '\(s)' is not an absolute path") }
                     c.storageRoots.append(s)
                 }
             case "database": c.database = try absolutePath(v, "database")
@@ -133,14 +145,16 @@ struct ConfigReader {
                 for i in try entries(v, "index", allowed: ["include", "rescan_interval"]) {
                     if i.key == "include" {
                         c.include = []
-                        for p in try stringList(i.value, "index.include") {
+                        for (p, line) in try stringList(i.value, "index.include") {
                             do { c.include.append(try Glob(p)) } catch {
-                                throw fail(i.value, "index.include: bad glob '\(p)' (a file-name pattern such as *.jsonl)")
+                                throw fail(line, "index.include: bad glob '\(p)' (a file-name pattern such as *.jsonl)")
                             }
                         }
                     } else {
                         c.rescanInterval = try duration(i.value, "index.rescan_interval")
-                        guard c.rescanInterval >= 10 else { throw fail(i.value, "index.rescan_interval must be at least 10s") }
+                        guard c.rescanInterval >= 10 else {
+                            throw fail(i.value, "index.rescan_interval must be at least 10s")
+                        }
                     }
                 }
             case "owner": c.owner = try owner(v, "owner")
@@ -156,7 +170,9 @@ struct ConfigReader {
             case "volumes": try readVolumes(v, into: &c)
             case "alerts":
                 for a in try entries(v, "alerts", allowed: ["renotify", "max_per_cycle"]) {
-                    if a.key == "renotify" { c.renotify = try duration(a.value, "alerts.renotify") } else {
+                    if a.key == "renotify" {
+                        c.renotify = try duration(a.value, "alerts.renotify")
+                    } else {
                         c.maxPerCycle = try int(a.value, "alerts.max_per_cycle")
                     }
                 }
@@ -179,7 +195,8 @@ struct ConfigReader {
             throw fail(node, "tracks must be a mapping of track names")
         }
         for entry in list {
-            guard KubernetesName.isLabel(entry.key) || entry.key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            guard !entry.key.isEmpty, entry.key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+            else {
                 throw fail(entry.line, "tracks: '\(entry.key)' is not a valid track name (letters, digits, '-')")
             }
             // A listed track starts from its built-in settings, so `scalp: {retention: 5d}` changes one thing.
@@ -193,7 +210,9 @@ struct ConfigReader {
                 case "hourly": track.hourly = try bool(k.value, key)
                 case "timezone":
                     let tz = try string(k.value, key)
-                    guard TimeZoneFile.exists(tz) else { throw fail(k.value, "\(key): unknown time zone '\(tz)' (no /usr/share/zoneinfo/\(tz))") }
+                    guard TimeZoneFile.exists(tz) else {
+                        throw fail(k.value, "\(key): unknown time zone '\(tz)' (no /usr/share/zoneinfo/\(tz))")
+                    }
                     track.timezone = tz
                 default:
                     if k.value.isNull {
@@ -207,7 +226,11 @@ struct ConfigReader {
                     }
                 }
             }
-            if let i = c.tracks.firstIndex(where: { $0.name == entry.key }) { c.tracks[i] = track } else { c.tracks.append(track) }
+            if let i = c.tracks.firstIndex(where: { $0.name == entry.key }) {
+                c.tracks[i] = track
+            } else {
+                c.tracks.append(track)
+            }
         }
     }
 
@@ -230,7 +253,9 @@ struct ConfigReader {
                 case "owner": v.owner = try owner(e.value, "volumes.owner")
                 default:
                     let s = try string(e.value, "volumes.capacity")
-                    guard let bytes = Quantity.bytes(s) else { throw fail(e.value, "volumes.capacity: bad size '\(s)'; use e.g. 20Gi") }
+                    guard let bytes = Quantity.bytes(s) else {
+                        throw fail(e.value, "volumes.capacity: bad size '\(s)'; use e.g. 20Gi")
+                    }
                     v.capacity = bytes
                 }
             }
@@ -315,7 +340,8 @@ extension ActiveWindow {
             else { return nil }
             return h * 60 + m
         }
-        guard times.count == 2, let start = minute(times[0]), let end = minute(times[1]), start < end, !days.isEmpty else {
+        guard times.count == 2, let start = minute(times[0]), let end = minute(times[1]), start < end, !days.isEmpty
+        else {
             return nil
         }
         return ActiveWindow(days: days, startMinute: start, endMinute: end, text: text)
@@ -323,8 +349,10 @@ extension ActiveWindow {
 }
 
 enum TimeZoneFile {
+    /// An IANA name such as `Asia/Seoul` with a compiled zone file (a regular file, not a directory).
     static func exists(_ name: String) -> Bool {
-        guard !name.isEmpty, !name.hasPrefix("/"), !name.contains("..") else { return false }
-        return access("/usr/share/zoneinfo/" + name, R_OK) == 0
+        guard !name.isEmpty, !name.hasPrefix("/"), !name.hasSuffix("/"), !name.contains("..") else { return false }
+        var st = stat()
+        return stat("/usr/share/zoneinfo/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 }

@@ -45,7 +45,9 @@ struct Track: Sendable, Equatable {
     var hourly = false
 
     static let defaults: [Track] = [
-        Track(name: "scalp", retention: 3 * 86400, active: .marketHours, timezone: "Asia/Seoul", staleAfter: 600, hourly: true),
+        Track(
+            name: "scalp", retention: 3 * 86400, active: .marketHours, timezone: "Asia/Seoul", staleAfter: 600,
+            hourly: true),
         Track(name: "swing", retention: 7 * 86400, active: .marketHours, timezone: "Asia/Seoul", staleAfter: 3600),
         Track(name: "system", retention: 30 * 86400),
         Track(name: "maintenance"),
@@ -59,7 +61,8 @@ struct ActiveWindow: Sendable, Equatable {
     var endMinute: Int
     var text: String
 
-    static let marketHours = ActiveWindow(days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 930, text: "Mon-Fri 09:00-15:30")
+    static let marketHours = ActiveWindow(
+        days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 930, text: "Mon-Fri 09:00-15:30")
 }
 
 /// One `volumes:` entry: settings for a PVC found elsewhere (`pvc:`), or a volume by path (`path:` + `name:`).

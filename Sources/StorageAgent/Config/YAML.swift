@@ -14,7 +14,9 @@ indirect enum YAMLNode: Equatable {
 
     /// A plain `null`, `~` or empty value.
     var isNull: Bool {
-        if case .scalar(let s, false, _) = self { return s.isEmpty || s == "null" || s == "~" || s == "Null" || s == "NULL" }
+        if case .scalar(let s, false, _) = self {
+            return s.isEmpty || s == "null" || s == "~" || s == "Null" || s == "NULL"
+        }
         return false
     }
 
@@ -58,14 +60,17 @@ struct YAMLParser {
 
     private mutating func split(_ text: String) throws(YAMLError) {
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on the byte: in Swift "\r\n" is one Character and would not match "\n".
+        for rawBytes in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
             number += 1
-            var line = raw
-            if line.last == "\r" { line.removeLast() }
+            var line = Substring(
+                String(decoding: rawBytes.last == 0x0D ? rawBytes.dropLast() : rawBytes, as: UTF8.self))
             if number == 1, line.hasPrefix("\u{FEFF}") { line.removeFirst() }
             let indent = line.prefix { $0 == " " }.count
             var content = line.dropFirst(indent)
-            if content.first == "\t" { throw YAMLError(line: number, message: "tabs are not allowed for indentation; use spaces") }
+            if content.first == "\t" {
+                throw YAMLError(line: number, message: "tabs are not allowed for indentation; use spaces")
+            }
             content = Self.stripComment(content)
             while let l = content.last, l == " " || l == "\t" { content.removeLast() }
             if content.isEmpty { continue }
@@ -74,13 +79,16 @@ struct YAMLParser {
                 throw YAMLError(line: number, message: "only one YAML document is allowed")
             }
             if let c = content.first, "&*!|>%@`".contains(c) {
-                throw YAMLError(line: number, message: "anchors, tags and block scalars are not supported here")
+                throw YAMLError(
+                    line: number, message: "anchors, aliases, tags and block scalars are not supported; quote the value"
+                )
             }
             lines.append(Line(indent: indent, text: content, number: number))
         }
     }
 
-    /// Removes a `#` comment that starts the line or follows white space, outside quotes.
+    /// Removes a `#` comment that starts the line or follows white space, outside quotes
+    /// (`''` inside single quotes and `\"` inside double quotes do not end them).
     static func stripComment(_ s: Substring) -> Substring {
         var quote: Character?
         var previous: Character = " "
@@ -88,9 +96,23 @@ struct YAMLParser {
         while i < s.endIndex {
             let c = s[i]
             if let q = quote {
-                if c == q { quote = nil }
+                if q == "\"" && c == "\\" {
+                    i = s.index(after: i)
+                    if i < s.endIndex { previous = s[i]; i = s.index(after: i) }
+                    continue
+                }
+                if c == q {
+                    let next = s.index(after: i)
+                    if q == "'" && next < s.endIndex && s[next] == "'" {
+                        i = s.index(after: next)
+                        continue
+                    }
+                    quote = nil
+                }
             } else if c == "\"" || c == "'" {
-                if previous == " " || previous == "[" || previous == "{" || previous == "," || previous == ":" { quote = c }
+                if previous == " " || previous == "[" || previous == "{" || previous == "," || previous == ":" {
+                    quote = c
+                }
             } else if c == "#" && (previous == " " || previous == "\t") {
                 return s[..<i]
             }
@@ -197,11 +219,17 @@ struct YAMLParser {
     }
 
     static func inline(_ s: Substring, line: Int) throws(YAMLError) -> YAMLNode {
+        if let c = s.first, "&*!|>%@`".contains(c) {
+            throw YAMLError(
+                line: line, message: "anchors, aliases, tags and block scalars are not supported; quote the value")
+        }
         if s.first == "[" || s.first == "{" {
             var flow = FlowParser(text: Array(s), line: line)
             let node = try flow.value()
             flow.skipSpace()
-            guard flow.index == flow.text.count else { throw YAMLError(line: line, message: "unexpected text after flow value") }
+            guard flow.index == flow.text.count else {
+                throw YAMLError(line: line, message: "unexpected text after flow value")
+            }
             return node
         }
         if s.first == "\"" || s.first == "'" { return .scalar(try scalarText(s, line: line), quoted: true, line: line) }
@@ -275,9 +303,13 @@ private struct FlowParser {
             while true {
                 guard case .scalar(let key, _, _) = try scalar(stopAtColon: true) else { break }
                 skipSpace()
-                guard index < text.count, text[index] == ":" else { throw YAMLError(line: line, message: "expected ':' after '\(key)'") }
+                guard index < text.count, text[index] == ":" else {
+                    throw YAMLError(line: line, message: "expected ':' after '\(key)'")
+                }
                 index += 1
-                if entries.contains(where: { $0.key == key }) { throw YAMLError(line: line, message: "duplicate key '\(key)'") }
+                if entries.contains(where: { $0.key == key }) {
+                    throw YAMLError(line: line, message: "duplicate key '\(key)'")
+                }
                 entries.append((key, line, try value()))
                 skipSpace()
                 guard index < text.count else { throw YAMLError(line: line, message: "unclosed '{'") }

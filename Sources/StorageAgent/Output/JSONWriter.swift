@@ -1,71 +1,109 @@
-/// A JSON value for output, with object keys kept in the order the contract lists them.
-enum JSONOut {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case string(String)
-    case array([JSONOut])
-    case object([(String, JSONOut)])
+/// Streams JSON (RFC 8259) into a byte buffer. Objects keep their keys in the order written,
+/// which is the order the contract lists them; a top-level array puts one element per line.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = []
 
-    static func int<I: BinaryInteger>(_ v: I?) -> JSONOut { v.map { .int(Int64($0)) } ?? .null }
-    static func string(_ s: String?) -> JSONOut { s.map { .string($0) } ?? .null }
+    init(reserving capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    /// Compact for one value, one element per line for a top-level array (diff- and grep-friendly).
-    func render() -> String {
-        var out = ""
-        if case .array(let items) = self {
-            if items.isEmpty { return "[]\n" }
-            out += "[\n"
-            for (i, item) in items.enumerated() {
-                item.write(to: &out)
-                out += i + 1 < items.count ? ",\n" : "\n"
-            }
-            return out + "]\n"
+    /// `[` elements `]`, one per line, then a newline: the shape of every `--json` output.
+    static func lines<S: Sequence>(_ items: S, _ element: (inout JSONWriter, S.Element) -> Void) -> [UInt8] {
+        var w = JSONWriter(reserving: items.underestimatedCount * 320)
+        w.bytes.append(0x5B)
+        var first = true
+        for item in items {
+            w.bytes += first ? [0x0A] : [0x2C, 0x0A]
+            first = false
+            element(&w, item)
         }
-        write(to: &out)
-        return out + "\n"
+        w.bytes += first ? [0x5D, 0x0A] : [0x0A, 0x5D, 0x0A]
+        return w.bytes
     }
 
-    func write(to out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .string(let s): Self.quote(s, into: &out)
-        case .array(let items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.write(to: &out)
-            }
-            out += "]"
-        case .object(let fields):
-            out += "{"
-            for (i, (key, value)) in fields.enumerated() {
-                if i > 0 { out += "," }
-                Self.quote(key, into: &out)
-                out += ":"
-                value.write(to: &out)
-            }
-            out += "}"
+    mutating func object(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(0x7B)
+        needsComma.append(false)
+        body(&self)
+        needsComma.removeLast()
+        bytes.append(0x7D)
+    }
+
+    mutating func field(_ key: StaticString, _ value: String?) {
+        self.key(key)
+        if let value { Self.quote(value, into: &bytes) } else { null() }
+    }
+
+    mutating func field<I: BinaryInteger>(_ key: StaticString, _ value: I?) {
+        self.key(key)
+        if let value { integer(Int64(value)) } else { null() }
+    }
+
+    mutating func field(_ key: StaticString, _ value: Bool) {
+        self.key(key)
+        bytes += value ? Array("true".utf8) : Array("false".utf8)
+    }
+
+    private mutating func key(_ key: StaticString) {
+        separate()
+        bytes.append(0x22)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        bytes.append(0x22)
+        bytes.append(0x3A)
+    }
+
+    private mutating func separate() {
+        guard let last = needsComma.last else { return }
+        if last { bytes.append(0x2C) }
+        needsComma[needsComma.count - 1] = true
+    }
+
+    private mutating func null() { bytes += [0x6E, 0x75, 0x6C, 0x6C] }
+
+    private mutating func integer(_ v: Int64) {
+        if v < 0 { bytes.append(0x2D) }
+        var magnitude = v.magnitude
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - count] = UInt8(0x30 + magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: d[(20 - count)...])
         }
     }
 
-    static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// `"` and `\\` escaped, control characters as `\\n`, `\\t`, `\\r` or `\\u00XX`; all else verbatim.
+    static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                guard b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                runStart = i + 1
+                switch b {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
-        out += "\""
+        out.append(0x22)
     }
 }

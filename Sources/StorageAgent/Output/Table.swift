@@ -45,7 +45,8 @@ enum Format {
         if unit == 0 { return "\(bytes)B" }
         if value < 10 {
             let tenths = Int((value * 10).rounded(.up))
-            return tenths % 10 == 0 && tenths >= 100 ? "\(tenths / 10)\(units[unit])" : "\(tenths / 10).\(tenths % 10)\(units[unit])"
+            return tenths % 10 == 0 && tenths >= 100
+                ? "\(tenths / 10)\(units[unit])" : "\(tenths / 10).\(tenths % 10)\(units[unit])"
         }
         return "\(Int(value.rounded(.up)))\(units[unit])"
     }

@@ -52,10 +52,14 @@ struct Context {
         if resolution.volumes.isEmpty && problems.count >= config.storageRoots.count {
             let first = problems[0]
             if first.error.isPermission {
-                throw AgentError(.permission, "cannot read storage root \(first.path): permission denied; run with sudo")
+                throw AgentError(
+                    .permission, "cannot read storage root \(first.path): permission denied; run with sudo")
             }
             if first.error.isVanished {
-                throw AgentError(.missingInput, "storage root \(first.path) does not exist; check storage_roots in \(config.source ?? Config.defaultPath) or pass --storage-root")
+                throw AgentError(
+                    .missingInput,
+                    "storage root \(first.path) does not exist; check storage_roots in \(config.source ?? Config.defaultPath) or pass --storage-root"
+                )
             }
             throw AgentError(.ioError, "cannot read storage root \(first.path): \(first.error.message)")
         }

@@ -11,7 +11,9 @@ enum ExternalCommand {
 
     static func run(_ command: String, timeoutSeconds: Int = 15, maxBytes: Int = 64 << 20) throws(Failure) -> [UInt8] {
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0, fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC) == 0 else { throw Failure(command: command, reason: "could not start: pipe failed") }
+        guard pipe(&pipeFDs) == 0, fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC) == 0,
+            fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC) == 0
+        else { throw Failure(command: command, reason: "could not start: pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -53,7 +55,9 @@ enum ExternalCommand {
         let exited = (status & 0x7F) == 0
         let code = (status >> 8) & 0xFF
         guard exited && code == 0 else {
-            throw Failure(command: command, reason: exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7F)")
+            throw Failure(
+                command: command,
+                reason: exited ? "exited with status \(code)" : "was killed by signal \(status & 0x7F)")
         }
         return output
     }

@@ -25,19 +25,22 @@ func readTextFile(_ path: String) -> Result<String, SystemError> {
 enum Output {
     static func out(_ s: String) { write(1, s) }
     static func err(_ s: String) { write(2, s) }
+    static func out(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { write(1, $0) } }
 
     static func write(_ fd: Int32, _ s: String) {
         var s = s
-        s.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += n
+        s.withUTF8 { write(fd, $0) }
+    }
+
+    static func write(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
             }
+            offset += n
         }
     }
 }

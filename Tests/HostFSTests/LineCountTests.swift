@@ -1,0 +1,124 @@
+import Glibc
+import HostFS
+import Testing
+
+@Suite struct LineCountTests {
+    /// Writes `bytes` to a fresh file, opens it through HostFS and counts from `offset`.
+    func count(_ bytes: [UInt8], from offset: Int64 = 0, capacity: Int = 1 << 20) throws -> (lines: Int64, bytes: Int64)
+    {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        try writeFile(tmp.sub("f.jsonl"), bytes)
+        let dir = try Descriptor.openDirectory(path: tmp.path)
+        let counted = try lineCount(dir, "f.jsonl", from: offset, buffer: LineCountBuffer(capacity: capacity))
+        return try #require(counted)
+    }
+
+    @Test func emptyFileHasNoLinesAndNoBytes() throws {
+        let r = try count([])
+        #expect(r.lines == 0)
+        #expect(r.bytes == 0)
+    }
+
+    @Test func oneTerminatedLineCountsOne() throws {
+        let r = try count(Array("{\"a\":1}\n".utf8))
+        #expect(r.lines == 1)
+        #expect(r.bytes == 8)
+    }
+
+    @Test func anUnterminatedLastLineIsNotCounted() throws {
+        let r = try count(Array("first\nsecond".utf8))
+        #expect(r.lines == 1)
+        #expect(r.bytes == 12)
+        #expect(try count(Array("no newline at all".utf8)).lines == 0)
+    }
+
+    @Test func emptyLinesEachCount() throws {
+        #expect(try count(Array("\n\n\n".utf8)).lines == 3)
+        #expect(try count(Array("a\n\nb\n".utf8)).lines == 3)
+    }
+
+    @Test func threeMebibyteFileSpanningSeveralBuffersCountsExactly() throws {
+        // 3 MiB + 17 bytes with newlines at irregular places, including both sides of each
+        // 1 MiB buffer boundary, so a miscount at a boundary shows.
+        let size = 3 * (1 << 20) + 17
+        var bytes = [UInt8](repeating: 0x61, count: size)
+        var i = 0
+        while i < size {
+            bytes[i] = 0x0A
+            i += 97 + (i % 13)
+        }
+        for mib in 1...3 {
+            for p in [mib * (1 << 20) - 1, mib * (1 << 20)] where p < size { bytes[p] = 0x0A }
+        }
+        bytes[size - 1] = 0x62
+        let expected = Int64(bytes.lazy.filter { $0 == 0x0A }.count)
+        #expect(expected > 25_000)
+        let r = try count(bytes)
+        #expect(r.lines == expected)
+        #expect(r.bytes == Int64(size))
+    }
+
+    @Test func countingFromAnOffsetCoversOnlyTheRest() throws {
+        let text = Array("line one\nline two\nline three\npartial".utf8)
+        // From the start of "line two": two newlines remain.
+        let r = try count(text, from: 9)
+        #expect(r.lines == 2)
+        #expect(r.bytes == Int64(text.count - 9))
+        // An offset right after the last newline sees only the partial line.
+        let tail = try count(text, from: 29)
+        #expect(tail.lines == 0)
+        #expect(tail.bytes == 7)
+    }
+
+    @Test func countingFromANonZeroOffsetInALargeFileMatchesTheSuffix() throws {
+        var bytes = [UInt8](repeating: 0x7A, count: (2 << 20) + 5000)
+        for i in stride(from: 0, to: bytes.count, by: 251) { bytes[i] = 0x0A }
+        let offset = (1 << 20) - 3
+        let expected = Int64(bytes[offset...].lazy.filter { $0 == 0x0A }.count)
+        let r = try count(bytes, from: Int64(offset))
+        #expect(r.lines == expected)
+        #expect(r.bytes == Int64(bytes.count - offset))
+    }
+
+    @Test func anOffsetAtOrPastTheEndCountsNothing() throws {
+        let text = Array("a\nb\n".utf8)
+        let atEnd = try count(text, from: 4)
+        #expect(atEnd.lines == 0 && atEnd.bytes == 0)
+        let past = try count(text, from: 100)
+        #expect(past.lines == 0 && past.bytes == 0)
+    }
+
+    @Test func aTinyBufferGivesTheSameCountAsTheDefault() throws {
+        var bytes: [UInt8] = []
+        for i in 0..<500 { bytes += Array("{\"n\":\(i)}\n".utf8) }
+        let small = try count(bytes, capacity: 7)
+        let large = try count(bytes)
+        #expect(small.lines == 500)
+        #expect(small.lines == large.lines)
+        #expect(small.bytes == Int64(bytes.count))
+    }
+
+    @Test func oneBufferIsReusableAcrossFiles() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        try writeFile(tmp.sub("a"), "1\n2\n3\n")
+        try writeFile(tmp.sub("b"), "x\n")
+        let dir = try Descriptor.openDirectory(path: tmp.path)
+        let buffer = LineCountBuffer(capacity: 4)
+        #expect(try lineCount(dir, "a", from: 0, buffer: buffer)?.lines == 3)
+        #expect(try lineCount(dir, "b", from: 0, buffer: buffer)?.lines == 1)
+        #expect(try lineCount(dir, "a", from: 2, buffer: buffer)?.lines == 2)
+    }
+
+    @Test func countingSomethingThatCannotBeReadReturnsNil() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        try makeDirectory(tmp.sub("sub"))
+        try makeFIFO(tmp.sub("fifo"))
+        let dir = try Descriptor.openDirectory(path: tmp.path)
+        // pread on a directory is EISDIR, on a FIFO ESPIPE: no count, no crash, no hang.
+        #expect(try lineCount(dir, "sub", buffer: LineCountBuffer(capacity: 16)) == nil)
+        #expect(try lineCount(dir, "fifo", buffer: LineCountBuffer(capacity: 16)) == nil)
+    }
+}

@@ -1,0 +1,157 @@
+import Glibc
+import HostFS
+import Testing
+
+/// A fresh directory under /tmp, made with mkdtemp(3); `remove()` deletes it with `rm -rf`,
+/// which never follows symlinks, so a link planted by a test can never lead the cleanup out.
+final class TempDir {
+    let path: String
+
+    init(_ label: String = "hostfs-test") throws {
+        var template = Array("/tmp/\(label).XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else { throw SystemError("mkdtemp", path: "/tmp") }
+        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    func sub(_ name: String) -> String { path + "/" + name }
+
+    func remove() { removeTree(path) }
+}
+
+/// `rm -rf -- path` through posix_spawn(3); waits for it.
+func removeTree(_ path: String) {
+    precondition(path.hasPrefix("/tmp/") && path.count > 5, "refusing to remove \(path)")
+    let args = ["rm", "-rf", "--", path]
+    var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+    defer { for p in argv { free(p) } }
+    var pid = pid_t()
+    guard posix_spawn(&pid, "/bin/rm", nil, nil, &argv, environ) == 0 else { return }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+}
+
+/// The NUL-terminated C form of raw name bytes.
+func cName(_ bytes: [UInt8]) -> [CChar] { bytes.map { CChar(bitPattern: $0) } + [0] }
+
+/// Creates (or truncates) a file at `path` holding `bytes`.
+@discardableResult
+func writeFile(_ path: String, _ bytes: [UInt8] = []) throws -> String {
+    try writeFile(cPath: Array(path.utf8), bytes)
+    return path
+}
+
+func writeFile(_ path: String, _ text: String) throws {
+    try writeFile(path, Array(text.utf8))
+}
+
+/// Creates a file whose path is raw bytes (names need not be UTF-8).
+func writeFile(cPath: [UInt8], _ bytes: [UInt8]) throws {
+    let fd = cName(cPath).withUnsafeBufferPointer {
+        open($0.baseAddress!, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    }
+    guard fd >= 0 else { throw SystemError("open", path: String(decoding: cPath, as: UTF8.self)) }
+    defer { close(fd) }
+    var written = 0
+    while written < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+        guard n > 0 else { throw SystemError("write", path: String(decoding: cPath, as: UTF8.self)) }
+        written += n
+    }
+}
+
+func makeDirectory(_ path: String) throws {
+    guard mkdir(path, 0o755) == 0 else { throw SystemError("mkdir", path: path) }
+}
+
+func makeSymlink(_ path: String, to target: String) throws {
+    guard symlink(target, path) == 0 else { throw SystemError("symlink", path: path) }
+}
+
+func makeFIFO(_ path: String) throws {
+    guard mkfifo(path, 0o644) == 0 else { throw SystemError("mkfifo", path: path) }
+}
+
+/// Binds a Unix-domain socket at `path` (leaving a socket inode behind) and closes it.
+func makeSocket(_ path: String) throws {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw SystemError("socket", path: path) }
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    precondition(bytes.count < MemoryLayout.size(ofValue: address.sun_path))
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (i, b) in bytes.enumerated() { raw[i] = b }
+    }
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard result == 0 else { throw SystemError("bind", path: path) }
+}
+
+/// The names (as raw bytes) and types `forEachEntry` reports for `dir`.
+func listing(_ dir: Descriptor) throws -> [(name: [UInt8], type: FileType)] {
+    var out: [(name: [UInt8], type: FileType)] = []
+    try dir.forEachEntry { entry in out.append((Array(entry.nameBytes), entry.type)) }
+    return out
+}
+
+/// A C string that lives as long as this value; avoids closures so that non-copyable results
+/// (`OpenFile`) can be returned straight through.
+final class CString {
+    let pointer: UnsafeMutablePointer<CChar>
+
+    init(_ bytes: [UInt8]) {
+        pointer = .allocate(capacity: bytes.count + 1)
+        for (i, b) in bytes.enumerated() { pointer[i] = CChar(bitPattern: b) }
+        pointer[bytes.count] = 0
+    }
+
+    convenience init(_ text: String) { self.init(Array(text.utf8)) }
+
+    deinit { pointer.deallocate() }
+}
+
+extension Descriptor {
+    /// Convenience wrappers over the C-string APIs for tests.
+    func openDirectory(_ name: String) throws(SystemError) -> Descriptor {
+        let c = CString(name)
+        return try openDirectory(named: c.pointer)
+    }
+
+    func openFile(_ name: String) throws(SystemError) -> OpenFile {
+        let c = CString(name)
+        return try openFile(named: c.pointer)
+    }
+
+    func stat(_ name: String) throws(SystemError) -> FileStat {
+        let c = CString(name)
+        return try stat(named: c.pointer)
+    }
+}
+
+/// The errno of a failed HostFS call, or nil when it did not fail.
+func errnoOf<T: ~Copyable>(_ body: () throws(SystemError) -> T) -> Int32? {
+    do {
+        _ = try body()
+        return nil
+    } catch {
+        return error.errno
+    }
+}
+
+/// Opens `name` below `dir` with `openFile(named:)` and counts its newlines. (`OpenFile` is
+/// non-copyable, so it never appears inside `#expect`.)
+func lineCount(_ dir: Descriptor, _ name: String, from offset: Int64 = 0, buffer: LineCountBuffer) throws -> (
+    lines: Int64, bytes: Int64
+)? {
+    let file = try dir.openFile(name)
+    return file.countNewlines(from: offset, buffer: buffer)
+}
+
+/// Opens `name` below `dir` with `openFile(named:)` and fstats what was opened.
+func openedStat(_ dir: Descriptor, _ name: String) throws -> FileStat? {
+    let file = try dir.openFile(name)
+    return file.stat()
+}
