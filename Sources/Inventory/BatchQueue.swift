@@ -7,7 +7,6 @@ final class BatchQueue: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     private var changed = pthread_cond_t()
     private var items: [WalkItem] = []
-    private var head = 0
     private var finished = false
     private var cancelled = false
     private var failure: (any Error & Sendable)?
@@ -33,7 +32,7 @@ final class BatchQueue: @unchecked Sendable {
     /// Blocks while full. Returns false when the consumer gave up: stop producing.
     func push(_ item: WalkItem) -> Bool {
         locked {
-            while items.count - head >= capacity && !cancelled { pthread_cond_wait(&changed, &mutex) }
+            while items.count >= capacity && !cancelled { pthread_cond_wait(&changed, &mutex) }
             guard !cancelled else { return false }
             items.append(item)
             pthread_cond_broadcast(&changed)
@@ -61,14 +60,10 @@ final class BatchQueue: @unchecked Sendable {
     /// Blocks until an item is available; nil at the end (then `producerError` says how it ended).
     func pop() -> WalkItem? {
         locked {
-            while head == items.count && !finished { pthread_cond_wait(&changed, &mutex) }
-            guard head < items.count else { return nil }
-            let item = items[head]
-            head += 1
-            if head > 256 && head * 2 > items.count {
-                items.removeFirst(head)
-                head = 0
-            }
+            while items.isEmpty && !finished { pthread_cond_wait(&changed, &mutex) }
+            guard !items.isEmpty else { return nil }
+            // The queue is a few items deep; removing from the front drops the batch's memory now.
+            let item = items.removeFirst()
             pthread_cond_broadcast(&changed)
             return item
         }

@@ -37,6 +37,8 @@ final class IndexReader {
     convenience init(path: String, busyTimeoutMs: Int32) throws(SQLiteError) {
         let db = try Database(path: path, flags: SQLITE_OPEN_READONLY)
         sqlite3_busy_timeout(db.handle, busyTimeoutMs)
+        // Point lookups by directory: a small cache is enough and keeps a million-file scan lean.
+        try db.execute("PRAGMA cache_size=-1000")
         try self.init(db)
     }
 

@@ -6,8 +6,8 @@ public struct FileRecord: Sendable, Equatable {
     public var namespace: String?
     public var pvc: String?
     public var pv: String?
-    /// Raw bytes relative to the volume.
-    public var relativePath: [UInt8]
+    /// The absolute host path as raw bytes.
+    public var pathBytes: [UInt8]
     public var kind: String
     public var track: String?
     public var date: String?
@@ -18,31 +18,9 @@ public struct FileRecord: Sendable, Equatable {
     public var uid: UInt32
     public var gid: UInt32
     public var deletedAt: Int64?
-    /// The absolute host path as raw bytes.
-    public let pathBytes: [UInt8]
 
-    init(
-        volumePath: String, namespace: String?, pvc: String?, pv: String?, relativePath: [UInt8], kind: String,
-        track: String?, date: String?, hour: Int?, size: Int64, lines: Int64, mtimeNs: Int64, uid: UInt32, gid: UInt32,
-        deletedAt: Int64?
-    ) {
-        self.volumePath = volumePath
-        self.namespace = namespace
-        self.pvc = pvc
-        self.pv = pv
-        self.relativePath = relativePath
-        self.kind = kind
-        self.track = track
-        self.date = date
-        self.hour = hour
-        self.size = size
-        self.lines = lines
-        self.mtimeNs = mtimeNs
-        self.uid = uid
-        self.gid = gid
-        self.deletedAt = deletedAt
-        pathBytes = Array(volumePath.utf8) + [0x2F] + relativePath
-    }
+    /// Raw bytes relative to the volume.
+    public var relativePath: [UInt8] { Array(pathBytes.dropFirst(volumePath.utf8.count + 1)) }
 }
 
 /// Which files `query` wants; nil fields do not filter.
@@ -107,27 +85,29 @@ extension Inventory {
         add("v.pvc", filter.pvc)
         add("f.kind", filter.kind)
         if !filter.includeDeleted { conditions.append("f.deleted_at IS NULL") }
+        // The full path is put together by SQLite, and BINARY collation compares bytes (memcmp),
+        // so ORDER BY 1 is the bytewise order of host paths.
         let sql = """
-            SELECT v.path, v.namespace, v.pvc, v.pv, d.path, f.name, f.kind, f.track, f.date, f.hour, f.size, f.lines,
-                   f.mtime_ns, f.uid, f.gid, f.deleted_at
+            SELECT CAST(v.path || '/' || CASE WHEN d.path = X'' THEN f.name ELSE d.path || '/' || f.name END AS BLOB),
+                   f.volume_id, f.kind, f.track, f.date, f.hour, f.size, f.lines, f.mtime_ns, f.uid, f.gid, f.deleted_at
             FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = f.volume_id
-            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-            // BINARY collation compares bytes (memcmp), so this is the bytewise order of host paths.
-            + " ORDER BY v.path || '/' || CASE WHEN d.path = X'' THEN f.name ELSE d.path || '/' || f.name END"
+            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY 1"
         return try guarded {
+            // Volume strings are read once and shared by every row of that volume.
+            var volumes: [Int64: VolumeRecord] = [:]
+            for v in try self.volumes(includeGone: true) { volumes[v.id] = v }
             let s = try db.prepare(sql)
             for (i, v) in values.enumerated() { s.bind(v, at: Int32(i + 1)) }
             var out: [FileRecord] = []
             while try s.step() {
-                let dir = s.blob(4)
-                let name = s.blob(5)
+                let volume = volumes[s.int(1)]
                 out.append(
                     FileRecord(
-                        volumePath: s.text(0) ?? "", namespace: s.text(1), pvc: s.text(2), pv: s.text(3),
-                        relativePath: dir.isEmpty ? name : dir + [0x2F] + name, kind: s.text(6) ?? "",
-                        track: s.text(7), date: s.text(8), hour: s.optionalInt(9).map { Int($0) }, size: s.int(10),
-                        lines: s.int(11), mtimeNs: s.int(12), uid: UInt32(truncatingIfNeeded: s.int(13)),
-                        gid: UInt32(truncatingIfNeeded: s.int(14)), deletedAt: s.optionalInt(15)))
+                        volumePath: volume?.path ?? "", namespace: volume?.namespace, pvc: volume?.pvc, pv: volume?.pv,
+                        pathBytes: s.blob(0), kind: s.text(2) ?? "", track: s.text(3), date: s.text(4),
+                        hour: s.optionalInt(5).map { Int($0) }, size: s.int(6), lines: s.int(7), mtimeNs: s.int(8),
+                        uid: UInt32(truncatingIfNeeded: s.int(9)), gid: UInt32(truncatingIfNeeded: s.int(10)),
+                        deletedAt: s.optionalInt(11)))
             }
             return out
         }

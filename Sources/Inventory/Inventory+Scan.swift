@@ -17,7 +17,7 @@ extension Inventory {
             let work: [(Volume, Int64)] = try db.transaction {
                 try resolution.volumes.map { ($0, try writer.upsertVolume($0)) }
             }
-            let queue = BatchQueue(capacity: 32)
+            let queue = BatchQueue(capacity: 8)
             let dbPath = path
             let timeout = busyTimeoutMs
             let thread = WorkerThread {

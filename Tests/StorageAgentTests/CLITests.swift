@@ -146,3 +146,24 @@ import Testing
         #expect(box.agent("scan").stdout.contains("0 counted"))
     }
 }
+
+@Suite struct PathArgumentTests {
+    @Test func relativeStorageRootAndDatabaseAreTakenFromTheWorkingDirectory() throws {
+        let box = CLISandbox()
+        _ = box.observer()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["--db", "state/rel.db", "--storage-root", "storage", "query", "--json"]
+        p.currentDirectoryURL = URL(fileURLWithPath: box.dir)
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        #expect(rows.count == 11)
+        #expect((rows.first?["path"] as? String)?.hasPrefix(box.root + "/") == true)
+        #expect(FileManager.default.fileExists(atPath: box.dir + "/state/rel.db"))
+    }
+}

@@ -1,3 +1,4 @@
+import Glibc
 import HostFS
 import Inventory
 import PVCResolver
@@ -9,13 +10,17 @@ struct Context {
 
     init(_ options: GlobalOptions) throws(AgentError) {
         config = try Config.load(path: options.config)
-        if let db = options.db { config.database = db }
-        if !options.storageRoot.isEmpty {
-            for root in options.storageRoot where !root.hasPrefix("/") {
-                throw AgentError(.usage, "--storage-root \(root): give an absolute path")
-            }
-            config.storageRoots = options.storageRoot
-        }
+        if let db = options.db { config.database = Self.absolute(db) }
+        if !options.storageRoot.isEmpty { config.storageRoots = options.storageRoot.map(Self.absolute) }
+    }
+
+    /// A path from the command line, relative to the working directory when not absolute.
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (cwd == "/" ? "" : cwd) + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
     }
 
     static func warn(_ message: String) { Output.err("storage-agent: warning: \(message)\n") }
