@@ -1,8 +1,14 @@
 #define _GNU_SOURCE
 #include "CHostFS.h"
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 long chostfs_getdents64(int fd, void *buffer, size_t length) {
@@ -23,3 +29,30 @@ int chostfs_fchown_fd(int fd, unsigned uid, unsigned gid) {
 
 int chostfs_at_empty_path(void) { return AT_EMPTY_PATH; }
 int chostfs_o_path(void) { return O_PATH; }
+
+int chostfs_inotify_init(void) { return inotify_init1(IN_NONBLOCK | IN_CLOEXEC); }
+
+int chostfs_inotify_watch_fd(int inotify_fd, int dirfd, uint32_t mask) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", dirfd);
+    // The magic link is followed on purpose: it leads to the very inode `dirfd` is open on,
+    // with no lookup by name under the volume.
+    return inotify_add_watch(inotify_fd, path, mask);
+}
+
+int chostfs_signalfd_term_int_hup(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int chostfs_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    if (n == (ssize_t)sizeof info) return (int)info.ssi_signo;
+    return n < 0 && errno != EAGAIN ? -1 : 0;
+}

@@ -9,7 +9,11 @@ final class IndexWriter {
     private var inTransaction = false
     private var newDirs: [NameKey: Int64] = [:]
     private var volumePaths: [Int64: String] = [:]
-    private let upsertVolumeStmt, updateVolumeStmt, liveVolumesStmt, goneVolumeStmt: Statement
+    /// Changes to the current volume's totals, for partial walks.
+    private var deltaFiles = 0
+    private var deltaBytes: Int64 = 0
+    private var deltaLastWrite: Int64 = 0
+    private let upsertVolumeStmt, updateVolumeStmt, adjustVolumeStmt, liveVolumesStmt, goneVolumeStmt: Statement
     private let insertDir, setDigest, insertFile, updateFile, updateMeta, markDeleted, insertEvent,
         insertScan: Statement
 
@@ -28,6 +32,11 @@ final class IndexWriter {
         updateVolumeStmt = try db.prepare(
             "UPDATE volumes SET uid = ?2, gid = ?3, files = ?4, bytes = ?5, last_write_ns = ?6, last_scan = ?7 WHERE id = ?1"
         )
+        adjustVolumeStmt = try db.prepare(
+            """
+            UPDATE volumes SET uid = ?2, gid = ?3, files = files + ?4, bytes = bytes + ?5,
+                last_write_ns = max(coalesce(last_write_ns, 0), ?6), last_scan = ?7 WHERE id = ?1
+            """)
         liveVolumesStmt = try db.prepare("SELECT id, path FROM volumes WHERE gone_at IS NULL")
         goneVolumeStmt = try db.prepare("UPDATE volumes SET gone_at = ?2, files = 0, bytes = 0 WHERE id = ?1")
         insertDir = try db.prepare("INSERT INTO dirs (volume_id, path) VALUES (?1, ?2)")
@@ -83,14 +92,25 @@ final class IndexWriter {
         switch item {
         case .directory(let batch): try apply(batch)
         case .volumeDone(let t):
-            try updateVolumeStmt.bind(
-                .int(t.volumeID), .int(t.uid), .int(t.gid), .int(t.files), .int(t.bytes),
-                .int(t.lastWriteNs == 0 ? nil : t.lastWriteNs), .int(now)
-            ).run()
+            if t.partial {
+                try adjustVolumeStmt.bind(
+                    .int(t.volumeID), .int(t.uid), .int(t.gid), .int(deltaFiles), .int(deltaBytes),
+                    .int(deltaLastWrite),
+                    .int(now)
+                ).run()
+            } else {
+                try updateVolumeStmt.bind(
+                    .int(t.volumeID), .int(t.uid), .int(t.gid), .int(t.files), .int(t.bytes),
+                    .int(t.lastWriteNs == 0 ? nil : t.lastWriteNs), .int(now)
+                ).run()
+            }
+            (deltaFiles, deltaBytes, deltaLastWrite) = (0, 0, 0)
             report.files += t.files
             report.bytes += t.bytes
             report.counted += t.counted
             report.skipped += t.skipped
+            if let path = volumePaths[t.volumeID], !t.watches.isEmpty { report.watches[path, default: []] += t.watches }
+            report.watchErrors += t.watchErrors
             try commit()
         }
     }
@@ -106,6 +126,7 @@ final class IndexWriter {
     }
 
     func commit() throws(SQLiteError) {
+        (deltaFiles, deltaBytes, deltaLastWrite) = (0, 0, 0)
         guard inTransaction else { return }
         try db.execute("COMMIT")
         inTransaction = false
@@ -139,6 +160,11 @@ final class IndexWriter {
             ).run()
         }
         report.created += batch.inserts.count
+        for f in batch.inserts {
+            deltaFiles += 1
+            deltaBytes += f.size
+            deltaLastWrite = max(deltaLastWrite, f.stat.mtimeNs)
+        }
         for u in batch.updates {
             let c = u.facts.classification
             let s = u.facts.stat
@@ -148,6 +174,9 @@ final class IndexWriter {
                 .int(s.mtimeNs), .int(s.ctimeNs), .int(s.inode), .int(s.device), .int(s.uid), .int(s.gid), .int(now)
             ).run()
             if u.revived { report.created += 1 } else { report.changed += 1 }
+            deltaFiles += u.revived ? 1 : 0
+            deltaBytes += u.facts.size - (u.revived ? 0 : u.oldSize)
+            deltaLastWrite = max(deltaLastWrite, s.mtimeNs)
             if let kind = u.event {
                 let relative = batch.path.isEmpty ? u.facts.name : batch.path + [0x2F] + u.facts.name
                 try event(
@@ -161,6 +190,8 @@ final class IndexWriter {
         for d in batch.deletions {
             try markDeleted.bind(.int(d.id), .int(now)).run()
             report.deleted += 1
+            deltaFiles -= 1
+            deltaBytes -= d.size
             try event(
                 .deleted, batch.volumeID, d.id, d.relativePath, d.track, old: d.size, new: nil, mtimeNs: d.mtimeNs)
         }

@@ -9,13 +9,23 @@ extension Inventory {
     /// keeps its row with `deleted_at` set. Unreadable subtrees are reported, never treated as
     /// deleted. The walk runs on its own thread with its own read connection while this thread
     /// writes, so file-system and SQLite work overlap on two cores.
-    public func scan(_ resolution: Resolution, options: ScanOptions) throws(InventoryError) -> ScanReport {
+    ///
+    /// - Parameters:
+    ///   - only: volume path -> directories to re-read (relative, raw); other volumes are left
+    ///     alone and gone volumes are not looked for. nil walks everything.
+    ///   - inotify: watch every directory walked.
+    ///   - progress: called on this thread after every applied batch (the daemon's watchdog).
+    public func scan(
+        _ resolution: Resolution, options: ScanOptions, only: [String: [[UInt8]]]? = nil, inotify: Inotify? = nil,
+        progress: (() -> Void)? = nil
+    ) throws(InventoryError) -> ScanReport {
         let started = SystemClock.monotonicNs()
         let now = options.nowNs / 1_000_000_000
         return try guarded {
             let writer = try IndexWriter(db, now: now)
+            let volumes = resolution.volumes.filter { only == nil || only?[$0.path] != nil }
             let work: [(Volume, Int64)] = try db.transaction {
-                try resolution.volumes.map { ($0, try writer.upsertVolume($0)) }
+                try volumes.map { ($0, try writer.upsertVolume($0)) }
             }
             let queue = BatchQueue(capacity: 8)
             let dbPath = path
@@ -28,8 +38,8 @@ extension Inventory {
                     for (volume, id) in work {
                         var walker = VolumeWalker(
                             volumeID: id, volumePath: volume.path, reader: reader, options: options, buffer: buffer,
-                            digestKey: key, emit: queue.push)
-                        try walker.walk(volume)
+                            digestKey: key, inotify: inotify, emit: queue.push)
+                        try walker.walk(volume, only: only?[volume.path])
                     }
                     queue.finish()
                 } catch let error as SQLiteError {
@@ -39,7 +49,10 @@ extension Inventory {
                 }
             }
             do {
-                while let item = queue.pop() { try writer.apply(item) }
+                while let item = queue.pop() {
+                    try writer.apply(item)
+                    progress?()
+                }
             } catch {
                 queue.cancel()
                 thread.join()
@@ -51,7 +64,7 @@ extension Inventory {
                 writer.rollback()
                 throw error
             }
-            try markGoneVolumes(resolution, writer: writer, options: options)
+            if only == nil { try markGoneVolumes(resolution, writer: writer, options: options) }
             try writer.recordScan(started: now, durationNs: SystemClock.monotonicNs() - started, volumes: work.count)
             var report = writer.report
             report.volumes = work.count

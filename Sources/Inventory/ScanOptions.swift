@@ -49,4 +49,10 @@ public struct ScanReport: Sendable {
     public var durationNs: Int64 = 0
     public var skipped: [SkippedPath] = []
     public var events: [ChangeEvent] = []
+    /// Directories watched during the walk, by volume path (when an `Inotify` was given).
+    public var watches: [String: [WatchedDirectory]] = [:]
+    /// Watches that could not be added (ENOSPC: the watch limit).
+    public var watchErrors: [SystemError] = []
+
+    public init() {}
 }

@@ -15,6 +15,8 @@ struct VolumeWalker {
     let options: ScanOptions
     let buffer: LineCountBuffer
     let digestKey: UInt64
+    /// When set, every directory walked is watched (the daemon).
+    let inotify: Inotify?
     let emit: (WalkItem) -> Bool
 
     private var totals: VolumeTotals
@@ -28,8 +30,9 @@ struct VolumeWalker {
 
     init(
         volumeID: Int64, volumePath: String, reader: IndexReader, options: ScanOptions, buffer: LineCountBuffer,
-        digestKey: UInt64, emit: @escaping (WalkItem) -> Bool
+        digestKey: UInt64, inotify: Inotify? = nil, emit: @escaping (WalkItem) -> Bool
     ) {
+        self.inotify = inotify
         self.volumeID = volumeID
         self.volumePath = volumePath
         self.reader = reader
@@ -51,9 +54,14 @@ struct VolumeWalker {
     }
 
     /// Walks the volume; throws `Stopped` when the writer gave up.
-    mutating func walk(_ volume: Volume) throws {
+    ///
+    /// With `only`, just those directories are re-read (the daemon's inotify batches): their
+    /// files are diffed, children new to the index are walked whole, and known children that
+    /// are gone take their subtrees with them. Without it, the whole volume is walked.
+    mutating func walk(_ volume: Volume, only: [[UInt8]]? = nil) throws {
         let root: Descriptor
         let rootStat: FileStat
+        totals.partial = only != nil
         do {
             root = try Self.open(volume)
             rootStat = try root.stat()
@@ -66,9 +74,18 @@ struct VolumeWalker {
         totals.uid = rootStat.uid
         totals.gid = rootStat.gid
         knownDirs = try reader.directories(volumeID)
-        try directory(root, path: [], track: nil)
         var stack: [Pending] = []
-        push(parent: root, path: [], into: &stack)
+        if let only {
+            for path in Set(only.map(NameKey.init)).map(\.bytes).sorted(by: { $0.count < $1.count }) {
+                guard let (dir, track) = try openBelow(root, path, device: rootStat.device) else {
+                    try vanished { $0 == path || $0.starts(with: path + [0x2F]) }
+                    continue
+                }
+                try visit(dir, path: path, track: track, onlyNewChildren: true, into: &stack)
+            }
+        } else {
+            try visit(root, path: [], track: nil, onlyNewChildren: false, into: &stack)
+        }
         while let next = stack.popLast() {
             let dir: Descriptor
             do {
@@ -83,11 +100,61 @@ struct VolumeWalker {
                 skip(next.path, "on another file system (not indexed)")
                 continue
             }
-            try directory(dir, path: next.path, track: next.track)
-            push(parent: dir, path: next.path, into: &stack)
+            try visit(dir, path: next.path, track: next.track, onlyNewChildren: false, into: &stack)
         }
-        try vanishedDirectories()
+        if only == nil { try vanishedDirectories() }
         try send(.volumeDone(totals))
+    }
+
+    /// Indexes one directory, watches it, and queues its children (all, or only those the index
+    /// does not know yet; known children that are no longer there are gone with their subtrees).
+    private mutating func visit(
+        _ dir: Descriptor, path: [UInt8], track: String?, onlyNewChildren: Bool, into stack: inout [Pending]
+    ) throws {
+        try directory(dir, path: path, track: track)
+        if let inotify {
+            do {
+                totals.watches.append(WatchedDirectory(wd: try inotify.watch(dir), path: path))
+            } catch {
+                totals.watchErrors.append(error)
+            }
+        }
+        if onlyNewChildren {
+            var listed: Set<NameKey> = []
+            pendingChildren = pendingChildren.filter { child in
+                let childPath = join(path, child.0.dropLast().map { UInt8(bitPattern: $0) })
+                listed.insert(NameKey(bytes: childPath))
+                return knownDirs[NameKey(bytes: childPath)] == nil
+            }
+            for key in knownDirs.keys
+            where Self.parent(of: key.bytes) == path && !key.bytes.isEmpty && !listed.contains(key) {
+                let gone = key.bytes
+                try vanished { $0 == gone || $0.starts(with: gone + [0x2F]) }
+            }
+        }
+        push(parent: dir, path: path, into: &stack)
+    }
+
+    /// Opens `path` below the volume root one level at a time without following symlinks;
+    /// nil when it is no longer there (or no longer a directory on this device).
+    private func openBelow(_ root: Descriptor, _ path: [UInt8], device: UInt64) throws -> (Descriptor, String?)? {
+        var dir = root
+        var track: String?
+        guard !path.isEmpty else { return (root, nil) }
+        for component in path.split(separator: 0x2F) {
+            let name = component.map { CChar(bitPattern: $0) } + [0]
+            guard let next = try? Self.openChild(dir, name), let st = try? next.stat(), st.device == device else {
+                return nil
+            }
+            track = Array(component).withUnsafeBytes { options.classifier.directoryTrack($0, inherited: track) }
+            dir = next
+        }
+        return (dir, track)
+    }
+
+    static func parent(of path: [UInt8]) -> [UInt8] {
+        guard let slash = path.lastIndex(of: 0x2F) else { return [] }
+        return Array(path[..<slash])
     }
 
     /// The volume directory is gone: every live file the index has for it is deleted.
@@ -304,14 +371,19 @@ struct VolumeWalker {
     /// Directories the index knows that this walk did not reach: their live files are gone,
     /// unless they sit under a subtree the walk could not read.
     private mutating func vanishedDirectories() throws {
-        for (key, known) in knownDirs where !visitedDirs.contains(known.id) {
-            let id = known.id
+        try vanished { _ in true }
+    }
+
+    /// Marks the live files of every known, unvisited directory whose path `matches` as deleted.
+    private mutating func vanished(_ matches: ([UInt8]) -> Bool) throws {
+        for (key, known) in knownDirs where !visitedDirs.contains(known.id) && matches(key.bytes) {
             let path = key.bytes
-            if skippedPrefixes.contains(where: {
+            let id = known.id
+            let underSkipped = skippedPrefixes.contains {
                 path == $0 || (path.starts(with: $0) && path.count > $0.count && path[$0.count] == 0x2F)
-            }) {
-                continue
             }
+            if underSkipped { continue }
+            visitedDirs.insert(id)
             var batch = DirectoryBatch(volumeID: volumeID, path: path, dirID: id)
             for row in try reader.liveFiles(inDirectory: id) {
                 batch.deletions.append(

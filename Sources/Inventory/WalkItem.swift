@@ -59,8 +59,19 @@ struct Deletion: Sendable {
     var track: String?
 }
 
+/// A directory the walk put an inotify watch on.
+public struct WatchedDirectory: Sendable, Equatable {
+    public var wd: Int32
+    /// Raw path relative to the volume.
+    public var path: [UInt8]
+}
+
 struct VolumeTotals: Sendable {
     var volumeID: Int64
+    /// Only some directories were walked: the writer applies its own deltas, not these totals.
+    var partial = false
+    var watches: [WatchedDirectory] = []
+    var watchErrors: [SystemError] = []
     var uid: UInt32?
     var gid: UInt32?
     var files = 0

@@ -16,6 +16,20 @@ int chostfs_birth_ns(int fd, int64_t *birth_ns, int *have_birth);
 /// fchownat(2) with AT_EMPTY_PATH: changes the owner of exactly the object `fd` refers to.
 int chostfs_fchown_fd(int fd, unsigned uid, unsigned gid);
 
+/// inotify_init1(2) with IN_NONBLOCK | IN_CLOEXEC.
+int chostfs_inotify_init(void);
+
+/// inotify_add_watch(2) on exactly the directory `dirfd` refers to, through the /proc/self/fd/N
+/// magic link: no path under a volume is resolved by name.
+int chostfs_inotify_watch_fd(int inotify_fd, int dirfd, uint32_t mask);
+
+/// A signalfd(2) for SIGTERM, SIGINT and SIGHUP, after blocking them in this thread (call before
+/// starting any other thread so they inherit the mask).
+int chostfs_signalfd_term_int_hup(void);
+
+/// Reads one signal from a signalfd; returns the signal number, 0 when none is pending, -1 on error.
+int chostfs_signalfd_read(int fd);
+
 int chostfs_at_empty_path(void);
 int chostfs_o_path(void);
 

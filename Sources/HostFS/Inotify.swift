@@ -1,0 +1,98 @@
+import CHostFS
+import Glibc
+
+/// An inotify(7) instance. Watches are added by descriptor, never by a path under a volume.
+public final class Inotify: Sendable {
+    public let fd: Int32
+
+    /// The events a volume directory is watched for.
+    public static let directoryMask: UInt32 =
+        Event.create | Event.modify | Event.closeWrite | Event.delete | Event.movedFrom | Event.movedTo | Event.attrib
+        | Event.deleteSelf | Event.moveSelf | Event.onlyDir | Event.excludeUnlinked
+
+    /// inotify_init1(2).
+    public init() throws(SystemError) {
+        fd = chostfs_inotify_init()
+        guard fd >= 0 else { throw SystemError("inotify_init1", path: "inotify") }
+    }
+
+    deinit { close(fd) }
+
+    /// inotify_add_watch(2) on the directory `dir` is open on (through the /proc/self/fd magic link).
+    /// Returns the watch descriptor; ENOSPC means the user's watch limit is reached.
+    public func watch(_ dir: Descriptor, mask: UInt32 = Inotify.directoryMask) throws(SystemError) -> Int32 {
+        let wd = chostfs_inotify_watch_fd(fd, dir.fd, mask)
+        guard wd >= 0 else { throw SystemError("inotify_add_watch", path: dir.displayPath) }
+        return wd
+    }
+
+    /// inotify_rm_watch(2).
+    public func remove(_ wd: Int32) { _ = inotify_rm_watch(fd, wd) }
+
+    /// read(2) every pending event without blocking.
+    public func readEvents() -> [Event] {
+        var events: [Event] = []
+        let capacity = 64 * 1024
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer, capacity)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return events }
+            var offset = 0
+            while offset + 16 <= n {
+                // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[]; }
+                let wd = buffer.load(fromByteOffset: offset, as: Int32.self)
+                let mask = buffer.load(fromByteOffset: offset + 4, as: UInt32.self)
+                let length = Int(buffer.load(fromByteOffset: offset + 12, as: UInt32.self))
+                let namePointer = (buffer + offset + 16).assumingMemoryBound(to: UInt8.self)
+                let nameLength =
+                    length == 0 ? 0 : strnlen(UnsafeRawPointer(namePointer).assumingMemoryBound(to: CChar.self), length)
+                events.append(
+                    Event(wd: wd, mask: mask, name: Array(UnsafeBufferPointer(start: namePointer, count: nameLength))))
+                offset += 16 + length
+            }
+        }
+    }
+
+    public struct Event: Sendable, Equatable {
+        public var wd: Int32
+        public var mask: UInt32
+        public var name: [UInt8]
+
+        public static let modify: UInt32 = 0x2
+        public static let attrib: UInt32 = 0x4
+        public static let closeWrite: UInt32 = 0x8
+        public static let movedFrom: UInt32 = 0x40
+        public static let movedTo: UInt32 = 0x80
+        public static let create: UInt32 = 0x100
+        public static let delete: UInt32 = 0x200
+        public static let deleteSelf: UInt32 = 0x400
+        public static let moveSelf: UInt32 = 0x800
+        public static let overflow: UInt32 = 0x4000
+        public static let ignored: UInt32 = 0x8000
+        public static let onlyDir: UInt32 = 0x0100_0000
+        public static let excludeUnlinked: UInt32 = 0x0400_0000
+        public static let isDirectory: UInt32 = 0x4000_0000
+
+        public func has(_ flag: UInt32) -> Bool { mask & flag != 0 }
+    }
+}
+
+/// A signalfd(2) for SIGTERM, SIGINT and SIGHUP; create it before any other thread starts.
+public final class SignalDescriptor: Sendable {
+    public let fd: Int32
+
+    public init() throws(SystemError) {
+        fd = chostfs_signalfd_term_int_hup()
+        guard fd >= 0 else { throw SystemError("signalfd", path: "signals") }
+    }
+
+    deinit { close(fd) }
+
+    /// The next pending signal number, or nil.
+    public func next() -> Int32? {
+        let signal = chostfs_signalfd_read(fd)
+        return signal > 0 ? signal : nil
+    }
+}
