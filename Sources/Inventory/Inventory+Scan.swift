@@ -14,10 +14,11 @@ extension Inventory {
     ///   - only: volume path -> directories to re-read (relative, raw); other volumes are left
     ///     alone and gone volumes are not looked for. nil walks everything.
     ///   - inotify: watch every directory walked.
-    ///   - progress: called on this thread after every applied batch (the daemon's watchdog).
+    ///   - progress: called on this thread after every applied batch (the daemon's watchdog);
+    ///     returning false stops the scan, rolling back the volume in progress (`Cancelled`).
     public func scan(
         _ resolution: Resolution, options: ScanOptions, only: [String: [[UInt8]]]? = nil, inotify: Inotify? = nil,
-        progress: (() -> Void)? = nil
+        progress: (() -> Bool)? = nil
     ) throws(InventoryError) -> ScanReport {
         let started = SystemClock.monotonicNs()
         let now = options.nowNs / 1_000_000_000
@@ -51,7 +52,7 @@ extension Inventory {
             do {
                 while let item = queue.pop() {
                     try writer.apply(item)
-                    progress?()
+                    if let progress, !progress() { throw InventoryError(.cancelled, path: path, detail: "stopped") }
                 }
             } catch {
                 queue.cancel()

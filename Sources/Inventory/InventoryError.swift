@@ -12,6 +12,8 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
         case permissionDenied
         case cannotCreate
         case io
+        /// The caller stopped the scan (shutdown); the volume in progress was rolled back.
+        case cancelled
     }
 
     public let kind: Kind
@@ -40,6 +42,8 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
             return "cannot create index \(path): \(detail); check that the directory is writable or pass --db"
         case .io:
             return "index \(path): \(detail)"
+        case .cancelled:
+            return "scan of \(path) stopped before it finished"
         }
     }
 

@@ -17,7 +17,7 @@ public struct ScanOptions: Sendable {
 /// A change the scan saw, for the alert rules.
 public struct ChangeEvent: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        case created, truncated, replaced, deleted
+        case truncated, replaced, deleted
     }
 
     public var kind: Kind

@@ -84,7 +84,31 @@ enum Schema {
                    datetime(f.mtime_ns / 1000000000, 'unixepoch') AS mtime, f.uid, f.gid,
                    datetime(f.deleted_at, 'unixepoch') AS deleted
             FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = f.volume_id;
+        """,
+        // 2: alert state, so the journal hears of each transition once, across restarts.
         """
+        CREATE TABLE alerts (
+            id            INTEGER PRIMARY KEY,
+            type          TEXT NOT NULL,          -- volume-missing, file-vanished, ...
+            subject       TEXT NOT NULL,          -- what it is about; unique per type
+            state         TEXT NOT NULL,          -- firing | resolved
+            namespace     TEXT,
+            pvc           TEXT,
+            pv            TEXT,
+            path          TEXT,                   -- volume path
+            track         TEXT,
+            file_path     TEXT,
+            numbers       TEXT NOT NULL DEFAULT '',  -- BYTES=..;FILES=..
+            message       TEXT NOT NULL,
+            priority      INTEGER NOT NULL,
+            first_fired   INTEGER NOT NULL,       -- unix seconds
+            last_notified INTEGER NOT NULL,
+            last_seen     INTEGER NOT NULL,       -- condition last true, or last event
+            resolved_at   INTEGER,
+            count         INTEGER NOT NULL,       -- events (files) for event alerts, notifications otherwise
+            UNIQUE (type, subject)
+        );
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

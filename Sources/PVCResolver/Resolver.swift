@@ -23,6 +23,11 @@ public struct ResolveProblem: Sendable, CustomStringConvertible {
 public struct Resolution: Sendable {
     public var volumes: [Volume]
     public var problems: [ResolveProblem]
+
+    public init(volumes: [Volume], problems: [ResolveProblem]) {
+        self.volumes = volumes
+        self.problems = problems
+    }
 }
 
 /// Turns storage roots (and, when known, PV objects) into volumes. Reads directory names

@@ -6,12 +6,16 @@ import PVCResolver
 /// What every command needs: the effective configuration and a way to the index.
 struct Context {
     var config: Config
-    var warnings: [String] = []
+    /// `--storage-root` was given: a reload keeps these roots.
+    var storageRootsFromCommandLine = false
 
     init(_ options: GlobalOptions) throws(AgentError) {
         config = try Config.load(path: options.config)
         if let db = options.db { config.database = Self.absolute(db) }
-        if !options.storageRoot.isEmpty { config.storageRoots = options.storageRoot.map(Self.absolute) }
+        if !options.storageRoot.isEmpty {
+            config.storageRoots = options.storageRoot.map(Self.absolute)
+            storageRootsFromCommandLine = true
+        }
     }
 
     /// A path from the command line, relative to the working directory when not absolute.
@@ -117,7 +121,7 @@ extension AgentError {
         case .newerSchema: self.init(.badData, error.description)
         case .permissionDenied: self.init(.permission, error.description)
         case .cannotCreate: self.init(.cannotCreate, error.description)
-        case .io: self.init(.ioError, error.description)
+        case .io, .cancelled: self.init(.ioError, error.description)
         }
     }
 }

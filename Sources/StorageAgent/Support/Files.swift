@@ -3,6 +3,11 @@ import HostFS
 
 /// Reads a whole trusted file (the config) as UTF-8 text.
 func readTextFile(_ path: String) -> Result<String, SystemError> {
+    readFile(path).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// Reads a whole trusted file (the config, a zoneinfo file), at most 16 MiB.
+func readFile(_ path: String) -> Result<[UInt8], SystemError> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(SystemError("open", path: path)) }
     defer { close(fd) }
@@ -18,7 +23,7 @@ func readTextFile(_ path: String) -> Result<String, SystemError> {
         bytes += chunk[0..<n]
         if bytes.count > 16 << 20 { return .failure(SystemError("read", path: path, errno: EFBIG)) }
     }
-    return .success(String(decoding: bytes, as: UTF8.self))
+    return .success(bytes)
 }
 
 /// Writes to standard output or standard error without Foundation, in one write per call.

@@ -1,0 +1,137 @@
+/// One alert's state as the index keeps it. The index stores alerts; what they mean and where
+/// they are sent is the executable's business.
+public struct AlertRecord: Sendable, Equatable {
+    public var type: String
+    public var subject: String
+    public var state: String
+    public var namespace: String?
+    public var pvc: String?
+    public var pv: String?
+    public var path: String?
+    public var track: String?
+    public var filePath: String?
+    /// Journal number fields in order, e.g. BYTES, FILES.
+    public var numbers: [Number]
+    public var message: String
+    public var priority: Int
+    public var firstFired: Int64
+    public var lastNotified: Int64
+    public var lastSeen: Int64
+    public var resolvedAt: Int64?
+    public var count: Int64
+
+    public struct Number: Sendable, Equatable {
+        public var name: String
+        public var value: Int64
+
+        public init(_ name: String, _ value: Int64) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public init(
+        type: String, subject: String, state: String, namespace: String? = nil, pvc: String? = nil, pv: String? = nil,
+        path: String? = nil, track: String? = nil, filePath: String? = nil, numbers: [Number] = [], message: String,
+        priority: Int, firstFired: Int64, lastNotified: Int64, lastSeen: Int64, resolvedAt: Int64? = nil, count: Int64
+    ) {
+        self.type = type
+        self.subject = subject
+        self.state = state
+        self.namespace = namespace
+        self.pvc = pvc
+        self.pv = pv
+        self.path = path
+        self.track = track
+        self.filePath = filePath
+        self.numbers = numbers
+        self.message = message
+        self.priority = priority
+        self.firstFired = firstFired
+        self.lastNotified = lastNotified
+        self.lastSeen = lastSeen
+        self.resolvedAt = resolvedAt
+        self.count = count
+    }
+}
+
+extension Inventory {
+    /// Alerts, firing first, then by type and subject; resolved ones only when asked.
+    public func alerts(includeResolved: Bool) throws(InventoryError) -> [AlertRecord] {
+        try guarded {
+            let s = try db.prepare(
+                """
+                SELECT type, subject, state, namespace, pvc, pv, path, track, file_path, numbers, message, priority,
+                       first_fired, last_notified, last_seen, resolved_at, count
+                FROM alerts \(includeResolved ? "" : "WHERE state = 'firing'")
+                ORDER BY state = 'resolved', type, subject
+                """)
+            var out: [AlertRecord] = []
+            while try s.step() {
+                out.append(
+                    AlertRecord(
+                        type: s.text(0) ?? "", subject: s.text(1) ?? "", state: s.text(2) ?? "", namespace: s.text(3),
+                        pvc: s.text(4), pv: s.text(5), path: s.text(6), track: s.text(7), filePath: s.text(8),
+                        numbers: Self.decodeNumbers(s.text(9) ?? ""), message: s.text(10) ?? "",
+                        priority: Int(s.int(11)), firstFired: s.int(12), lastNotified: s.int(13), lastSeen: s.int(14),
+                        resolvedAt: s.optionalInt(15), count: s.int(16)))
+            }
+            return out
+        }
+    }
+
+    /// Writes alert states (insert or replace by type and subject) in one transaction.
+    public func saveAlerts(_ records: [AlertRecord]) throws(InventoryError) {
+        guard !records.isEmpty else { return }
+        try guarded {
+            let s = try db.prepare(
+                """
+                INSERT INTO alerts (type, subject, state, namespace, pvc, pv, path, track, file_path, numbers, message,
+                    priority, first_fired, last_notified, last_seen, resolved_at, count)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                ON CONFLICT (type, subject) DO UPDATE SET state = excluded.state, namespace = excluded.namespace,
+                    pvc = excluded.pvc, pv = excluded.pv, path = excluded.path, track = excluded.track,
+                    file_path = excluded.file_path, numbers = excluded.numbers, message = excluded.message,
+                    priority = excluded.priority, first_fired = excluded.first_fired,
+                    last_notified = excluded.last_notified, last_seen = excluded.last_seen,
+                    resolved_at = excluded.resolved_at, count = excluded.count
+                """)
+            try db.transaction {
+                for r in records {
+                    try s.bind(
+                        .text(r.type), .text(r.subject), .text(r.state), .text(r.namespace), .text(r.pvc), .text(r.pv),
+                        .text(r.path), .text(r.track), .text(r.filePath), .text(Self.encodeNumbers(r.numbers)),
+                        .text(r.message), .int(r.priority), .int(r.firstFired), .int(r.lastNotified), .int(r.lastSeen),
+                        .int(r.resolvedAt), .int(r.count)
+                    ).run()
+                }
+            }
+        }
+    }
+
+    /// The newest mtime of a live file per volume and track.
+    public func trackLastWrites() throws(InventoryError) -> [(volumeID: Int64, track: String, lastWriteNs: Int64)] {
+        try guarded {
+            let s = try db.prepare(
+                """
+                SELECT volume_id, track, max(mtime_ns) FROM files
+                WHERE deleted_at IS NULL AND track IS NOT NULL GROUP BY volume_id, track
+                """)
+            var out: [(Int64, String, Int64)] = []
+            while try s.step() { out.append((s.int(0), s.text(1) ?? "", s.int(2))) }
+            return out
+        }
+    }
+
+    static func encodeNumbers(_ numbers: [AlertRecord.Number]) -> String {
+        numbers.map { "\($0.name)=\($0.value)" }.joined(separator: ";")
+    }
+
+    static func decodeNumbers(_ text: String) -> [AlertRecord.Number] {
+        text.split(separator: ";").compactMap { pair in
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, let v = Int64(kv[1]) else { return nil }
+            return AlertRecord.Number(String(kv[0]), v)
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import HostFS
+import Inventory
+import PVCResolver
+
+/// What should be firing, from the index, the last resolution and the scan's change events.
+struct AlertRules {
+    let config: Config
+    let zones: [String: ZoneInfo]
+
+    init(config: Config) {
+        self.config = config
+        var zones: [String: ZoneInfo] = [:]
+        for name in Set(config.tracks.compactMap(\.timezone)) { zones[name] = ZoneInfo.load(name) }
+        self.zones = zones
+    }
+
+    /// The condition types `volumeConditions` decides.
+    static let volumeTypes: Set<AlertType> = [.volumeMissing, .volumeRecreated, .orphanVolume, .storageRootUnavailable]
+
+    func volumeConditions(volumes: [VolumeRecord], problems: [ResolveProblem]) -> [AlertCondition] {
+        var out: [AlertCondition] = []
+        let live = volumes.filter { $0.goneAt == nil }
+        for expected in config.volumes where expected.expect {
+            guard !live.contains(where: { $0.claim == expected.claim && $0.state != "stale" && $0.state != "orphan" })
+            else {
+                continue
+            }
+            out.append(
+                AlertCondition(
+                    type: .volumeMissing, subject: expected.claim, namespace: expected.namespace, pvc: expected.pvc,
+                    volumePath: expected.path,
+                    message:
+                        "Expected volume \(expected.claim) has no directory on this node; its data is not being kept"))
+        }
+        for (claim, group) in Dictionary(grouping: live.filter { $0.claim != nil }, by: { $0.claim! }) {
+            guard let current = group.first(where: { $0.state == "current" }) else { continue }
+            let stranded = group.filter { $0.state == "stale" && $0.files > 0 }
+            guard let oldest = stranded.first else { continue }
+            let bytes = stranded.reduce(0) { $0 + $1.bytes }
+            let files = stranded.reduce(0) { $0 + $1.files }
+            out.append(
+                AlertCondition(
+                    type: .volumeRecreated, subject: claim, namespace: current.namespace, pvc: current.pvc,
+                    pv: oldest.pv,
+                    volumePath: oldest.path, numbers: [("BYTES", bytes), ("FILES", files)],
+                    message: "PVC \(claim) was recreated: \(Format.size(bytes)) in \(files) files are stranded in "
+                        + "\(stranded.map(\.path).joined(separator: ", ")); the current directory is \(current.path)"))
+        }
+        for v in live where v.state == "orphan" && v.files > 0 {
+            out.append(
+                AlertCondition(
+                    type: .orphanVolume, subject: v.path, namespace: v.namespace, pvc: v.pvc, pv: v.pv,
+                    volumePath: v.path,
+                    numbers: [("BYTES", v.bytes), ("FILES", Int64(v.files))],
+                    message:
+                        "Volume directory \(v.path) is claimed by no PersistentVolume and holds \(Format.size(v.bytes)) "
+                        + "in \(v.files) files"))
+        }
+        for p in problems where config.storageRoots.contains(p.path) {
+            out.append(
+                AlertCondition(
+                    type: .storageRootUnavailable, subject: p.path, volumePath: p.path,
+                    message: "Storage root \(p.path) cannot be read (\(p.error.message)); its volumes are not watched"))
+        }
+        return out
+    }
+
+    /// `file-vanished` (one per volume per cycle, with a count) and `file-truncated` (per file).
+    func eventConditions(_ events: [ChangeEvent], volumes: [VolumeRecord], now: Int64) -> [AlertCondition] {
+        let byPath = Dictionary(volumes.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [AlertCondition] = []
+        var vanished: [String: [ChangeEvent]] = [:]
+        for e in events {
+            switch e.kind {
+            case .deleted:
+                // A deletion the track's retention explains is the application cleaning up.
+                if let retention = config.track(e.track)?.retention, now - e.mtimeNs / 1_000_000_000 >= retention {
+                    continue
+                }
+                vanished[e.volumePath, default: []].append(e)
+            case .truncated, .replaced:
+                guard let old = e.oldSize, let new = e.newSize, new < old else { continue }
+                let v = byPath[e.volumePath]
+                let path = e.volumePath + "/" + RawName.decoded(e.relativePath)
+                out.append(
+                    AlertCondition(
+                        type: .fileTruncated, subject: path, namespace: v?.namespace, pvc: v?.pvc, pv: v?.pv,
+                        volumePath: e.volumePath, track: e.track, filePath: path, numbers: [("BYTES", old - new)],
+                        message: "An indexed file in \(Self.name(v, e.volumePath)) shrank from \(Format.size(old)) to "
+                            + "\(Format.size(new)); data written to it is gone"))
+            }
+        }
+        for (volumePath, list) in vanished {
+            let v = byPath[volumePath]
+            let bytes = list.reduce(0) { $0 + ($1.oldSize ?? 0) }
+            let common = Self.commonDirectory(list.map(\.relativePath))
+            out.append(
+                AlertCondition(
+                    type: .fileVanished, subject: volumePath, namespace: v?.namespace, pvc: v?.pvc, pv: v?.pv,
+                    volumePath: volumePath, track: Set(list.map(\.track)).count == 1 ? list[0].track : nil,
+                    filePath: volumePath + (common.isEmpty ? "" : "/" + RawName.decoded(common)),
+                    numbers: [("BYTES", bytes), ("FILES", Int64(list.count))],
+                    message:
+                        "\(list.count) indexed file\(list.count == 1 ? "" : "s") (\(Format.size(bytes))) vanished from "
+                        + "\(Self.name(v, volumePath)) before their retention",
+                    occurrences: Int64(list.count)))
+        }
+        return out
+    }
+
+    /// `track-stale`: inside a track's active window, no file of it grew for `stale_after`.
+    func trackConditions(
+        lastWrites: [(volumeID: Int64, track: String, lastWriteNs: Int64)], volumes: [VolumeRecord], now: Int64
+    )
+        -> [AlertCondition]
+    {
+        let byID = Dictionary(volumes.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [AlertCondition] = []
+        for track in config.tracks {
+            guard let window = track.active, let staleAfter = track.staleAfter else { continue }
+            let zone = track.timezone.flatMap { zones[$0] } ?? ZoneInfo()
+            let local = zone.local(now)
+            guard window.days.contains(local.weekday), local.minute >= window.startMinute,
+                local.minute < window.endMinute,
+                Int64(local.minute - window.startMinute) * 60 >= staleAfter
+            else { continue }
+            for w in lastWrites where w.track == track.name {
+                guard let v = byID[w.volumeID], v.goneAt == nil, v.state == "current" || v.state == "unknown" else {
+                    continue
+                }
+                let age = now - w.lastWriteNs / 1_000_000_000
+                guard age > staleAfter else { continue }
+                out.append(
+                    AlertCondition(
+                        type: .trackStale, subject: "\(v.path)#\(track.name)", namespace: v.namespace, pvc: v.pvc,
+                        pv: v.pv,
+                        volumePath: v.path, track: track.name, numbers: [("AGE_SECONDS", age)],
+                        message:
+                            "No \(track.name) file in \(Self.name(v, v.path)) grew for \(age / 60) minutes during its "
+                            + "active window (\(window.text) \(track.timezone ?? "UTC"))"))
+            }
+        }
+        return out
+    }
+
+    static func name(_ v: VolumeRecord?, _ path: String) -> String {
+        v?.claim.map { "PVC \($0)" } ?? "volume \(path)"
+    }
+
+    /// The deepest directory all relative paths share.
+    static func commonDirectory(_ paths: [[UInt8]]) -> [UInt8] {
+        guard var prefix = paths.first.map({ Array($0.split(separator: 0x2F).dropLast()) }) else { return [] }
+        for p in paths.dropFirst() {
+            let parts = Array(p.split(separator: 0x2F).dropLast())
+            var n = 0
+            while n < min(prefix.count, parts.count) && prefix[n].elementsEqual(parts[n]) { n += 1 }
+            prefix = Array(prefix.prefix(n))
+        }
+        return Array(prefix.map { Array($0) }.joined(separator: [0x2F]))
+    }
+}

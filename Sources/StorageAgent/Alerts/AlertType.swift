@@ -1,0 +1,80 @@
+/// The alert types of design.md. MESSAGE_IDs were made with `systemd-id128 new` and are kept
+/// forever: journal filters and packaging/systemd/storage-agent.catalog depend on them.
+enum AlertType: String, CaseIterable, Sendable {
+    case volumeMissing = "volume-missing"
+    case volumeRecreated = "volume-recreated"
+    case orphanVolume = "orphan-volume"
+    case fileVanished = "file-vanished"
+    case fileTruncated = "file-truncated"
+    case trackStale = "track-stale"
+    case trackGap = "track-gap"
+    case ownershipDrift = "ownership-drift"
+    case ownershipUnfixable = "ownership-unfixable"
+    case linkConflict = "link-conflict"
+    case linkUnreachable = "link-unreachable"
+    case capacity = "capacity"
+    case ephemeralWrites = "ephemeral-writes"
+    case volumeUnmounted = "volume-unmounted"
+    case storageRootUnavailable = "storage-root-unavailable"
+    case indexError = "index-error"
+
+    var messageID: String {
+        switch self {
+        case .volumeMissing: "7ee95f78a9424bfb808a980a36fb27db"
+        case .volumeRecreated: "1036720ea6e94da29978159d6127e32f"
+        case .orphanVolume: "02328d1b195f49d482e787fe39cfb187"
+        case .fileVanished: "88f9cdf67913402590ddb9308adeae83"
+        case .fileTruncated: "fac6eea9bb93489e8e6de6b689e12686"
+        case .trackStale: "068753952b75435f8ccbb6567b287792"
+        case .trackGap: "79f8ed48c0d34800a42a914e9fb132ca"
+        case .ownershipDrift: "8b66c772c0ff4be7a1781687fab954cd"
+        case .ownershipUnfixable: "f368f620378242fba5734ed2a6736826"
+        case .linkConflict: "f7d040cf08904787b26bd812ddf2a6ed"
+        case .linkUnreachable: "9d2fec5d31734d9ab16a6d1f719b183d"
+        case .capacity: "51019ddba06c447caf3f9f9dfb4bb2de"
+        case .ephemeralWrites: "b3caa567c5ab4c74a69c44eca00afd04"
+        case .volumeUnmounted: "9a9098847b3f44bfbaf94f62abc71e5b"
+        case .storageRootUnavailable: "5a36df640d164388bdf4082e96f6e8b5"
+        case .indexError: "12f3d722e5ca4079bb3ca5383e4e3284"
+        }
+    }
+
+    /// syslog priority while firing: 3 err, 4 warning, 5 notice. Resolved entries are 6 (info).
+    var priority: Int {
+        switch self {
+        case .volumeMissing, .fileVanished, .trackStale, .ephemeralWrites, .volumeUnmounted, .storageRootUnavailable,
+            .indexError:
+            3
+        case .volumeRecreated, .fileTruncated, .trackGap, .ownershipUnfixable, .linkConflict, .linkUnreachable,
+            .capacity:
+            4
+        case .orphanVolume, .ownershipDrift: 5
+        }
+    }
+
+    /// Event alerts come from changes (a deletion, a truncation): they accumulate a count and
+    /// resolve after a quiet `alerts.renotify` period. The others are conditions that hold or not.
+    var isEvent: Bool { self == .fileVanished || self == .fileTruncated }
+
+    /// The summary entry sent when a cycle has more than `alerts.max_per_cycle` entries.
+    static let suppressedMessageID = "52c89eda33b94981b970496a0ad8c5c6"
+}
+
+/// Something that is true now (a condition) or just happened (an event), for the engine.
+struct AlertCondition: Sendable {
+    var type: AlertType
+    var subject: String
+    var namespace: String?
+    var pvc: String?
+    var pv: String?
+    var volumePath: String?
+    var track: String?
+    var filePath: String?
+    var numbers: [(String, Int64)] = []
+    /// A fixed sentence; PVC names are fine, raw file names never (they are attacker-controlled).
+    var message: String
+    /// For event alerts: how many occurrences this is (files).
+    var occurrences: Int64 = 1
+    /// Overrides the type's priority (capacity over 100% is an error, not a warning).
+    var priority: Int?
+}

@@ -1,0 +1,56 @@
+import CSystemd
+import Glibc
+import Inventory
+
+/// Sends alert transitions to the journal with sd_journal_sendv(3), one entry each, with the
+/// fields of design.md. Without a journal socket (a laptop, a container) the same words go to
+/// stderr, so nothing is lost.
+struct JournalSink {
+    enum State: String {
+        case firing, resolved
+    }
+
+    /// Returns true when the journal took the entry.
+    @discardableResult
+    func send(_ record: AlertRecord, type: AlertType, state: State) -> Bool {
+        var fields: [(String, String)] = [
+            ("MESSAGE", record.message), ("MESSAGE_ID", type.messageID),
+            ("PRIORITY", String(state == .resolved ? 6 : record.priority)), ("SYSLOG_IDENTIFIER", "storage-agent"),
+            ("STORAGE_AGENT_ALERT", type.rawValue), ("STORAGE_AGENT_STATE", state.rawValue),
+        ]
+        let optional: [(String, String?)] = [
+            ("PVC_NAMESPACE", record.namespace), ("PVC_NAME", record.pvc), ("PV_NAME", record.pv),
+            ("VOLUME_PATH", record.path), ("TRACK", record.track), ("FILE_PATH", record.filePath),
+        ]
+        for (name, value) in optional { if let value { fields.append((name, value)) } }
+        for number in record.numbers { fields.append((number.name, String(number.value))) }
+        fields.append(("COUNT", String(record.count)))
+        return Self.send(fields)
+    }
+
+    /// The summary entry when a cycle had more entries than `alerts.max_per_cycle`.
+    func sendSuppressed(_ count: Int) {
+        Self.send([
+            ("MESSAGE", "\(count) more alert transitions this cycle were not sent; see 'storage-agent alerts --all'"),
+            ("MESSAGE_ID", AlertType.suppressedMessageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "storage-agent"),
+            ("STORAGE_AGENT_ALERT", "alerts-suppressed"), ("STORAGE_AGENT_STATE", "firing"), ("COUNT", String(count)),
+        ])
+    }
+
+    @discardableResult
+    static func send(_ fields: [(String, String)]) -> Bool {
+        // Field values never contain NUL (paths cannot), so C strings carry them whole.
+        let buffers = fields.map { strdup("\($0.0)=\($0.1)")! }
+        defer { buffers.forEach { free($0) } }
+        var iov = buffers.map { iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: strlen($0)) }
+        let rc = sd_journal_sendv(&iov, Int32(iov.count))
+        if rc >= 0 { return true }
+        // No journal: the same words on stderr, with the fields that matter.
+        let message = fields.first { $0.0 == "MESSAGE" }?.1 ?? ""
+        let rest = fields.filter { !["MESSAGE", "MESSAGE_ID", "SYSLOG_IDENTIFIER", "PRIORITY"].contains($0.0) }
+        let priority = fields.first { $0.0 == "PRIORITY" }?.1 ?? "4"
+        Output.err(
+            "<\(priority)>storage-agent: \(message) [\(rest.map { "\($0.0)=\($0.1)" }.joined(separator: " "))]\n")
+        return false
+    }
+}
