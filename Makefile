@@ -19,6 +19,7 @@ deps:
 	  if [ "$$(id -u)" -ne 0 ]; then echo "need root to install:$$missing (sudo make deps)"; exit 1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
 
 build: deps
 	$(SWIFT) build
@@ -29,9 +30,12 @@ release: deps
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
+# Unit and integration tests (Swift Testing), then system tests on real processes: a real
+# journald, the daemon, systemd as PID 1 in a PID namespace (Tests/system, pytest).
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system
 
 demo: build
 	rm -rf $(DEMO_DIR)
@@ -44,4 +48,4 @@ bench: release
 	python3 tools/bench.py --bin $(RELEASE) --files $(N)
 
 clean:
-	rm -rf $(BUILD_DIR) $(DEMO_DIR) .build-bench
+	rm -rf $(BUILD_DIR) $(DEMO_DIR) .build-bench .build-systest

@@ -30,6 +30,8 @@ final class Daemon {
     private var stopRequested = false
     private var watchLimitReached = false
     private var lastScanMs: Int64 = 0
+    /// index-error is kept here first: while the index cannot be written, neither can its alert.
+    private var indexError: AlertRecord?
 
     static let batchWindowNs: Int64 = 200_000_000
     static let tickNs: Int64 = 30_000_000_000
@@ -42,6 +44,7 @@ final class Daemon {
         do { inotify = try Inotify() } catch { throw AgentError(.ioError, "cannot start inotify: \(error.message)") }
         rules = AlertRules(config: context.config)
         engine = AlertEngine(renotify: context.config.renotify, maxPerCycle: context.config.maxPerCycle)
+        indexError = try? inventory.alerts(includeResolved: false).first { $0.type == AlertType.indexError.rawValue }
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status.
@@ -146,14 +149,31 @@ final class Daemon {
                 inventory = reopened
                 needFullScan = true
             }
-            let condition = AlertCondition(
-                type: .indexError, subject: context.config.database, volumePath: nil,
-                message: "The index \(context.config.database) could not be updated: \(error.description)")
-            _ = try? engine.cycle(
-                inventory: inventory, conditions: [condition], evaluated: [.indexError], events: [],
-                now: SystemClock.nowNs() / 1_000_000_000)
+            indexFailed(error)
             return nil
         }
+    }
+
+    private func indexFailed(_ error: InventoryError) {
+        guard indexError == nil else { return }
+        let condition = AlertCondition(
+            type: .indexError, subject: context.config.database,
+            message: "The index \(context.config.database) could not be updated: \(error.description)")
+        let record = engine.record(from: condition, now: SystemClock.nowNs() / 1_000_000_000)
+        engine.sink.send(record, type: .indexError, state: .firing)
+        indexError = record
+        try? inventory.saveAlerts([record])
+    }
+
+    private func indexRecovered() {
+        guard var record = indexError else { return }
+        let now = SystemClock.nowNs() / 1_000_000_000
+        record.state = "resolved"
+        record.resolvedAt = now
+        record.lastNotified = now
+        engine.sink.send(record, type: .indexError, state: .resolved)
+        indexError = nil
+        try? inventory.saveAlerts([record])
     }
 
     private func record(_ report: ScanReport) {
@@ -260,11 +280,8 @@ final class Daemon {
 
     private func reload() {
         systemd.reloading()
-        var options = GlobalOptions()
-        options.config = configPath
-        options.db = nil
         do {
-            var fresh = try Context(options)
+            var fresh = try Context(configPath: configPath, database: nil, storageRoots: [])
             // Command-line overrides stay in force across reloads.
             fresh.config.database = context.config.database
             if context.storageRootsFromCommandLine { fresh.config.storageRoots = context.config.storageRoots }

@@ -10,10 +10,14 @@ struct Context {
     var storageRootsFromCommandLine = false
 
     init(_ options: GlobalOptions) throws(AgentError) {
-        config = try Config.load(path: options.config)
-        if let db = options.db { config.database = Self.absolute(db) }
-        if !options.storageRoot.isEmpty {
-            config.storageRoots = options.storageRoot.map(Self.absolute)
+        try self.init(configPath: options.config, database: options.db, storageRoots: options.storageRoot)
+    }
+
+    init(configPath: String?, database: String?, storageRoots: [String]) throws(AgentError) {
+        config = try Config.load(path: configPath)
+        if let database { config.database = Self.absolute(database) }
+        if !storageRoots.isEmpty {
+            config.storageRoots = storageRoots.map(Self.absolute)
             storageRootsFromCommandLine = true
         }
     }
