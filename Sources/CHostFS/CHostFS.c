@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/inotify.h>
@@ -55,4 +56,28 @@ int chostfs_signalfd_read(int fd) {
     ssize_t n = read(fd, &info, sizeof info);
     if (n == (ssize_t)sizeof info) return (int)info.ssi_signo;
     return n < 0 && errno != EAGAIN ? -1 : 0;
+}
+
+int chostfs_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags) {
+    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
+static void fd_path(int fd, char *path, size_t size) { snprintf(path, size, "/proc/self/fd/%d", fd); }
+
+int chostfs_fchmod_fd(int fd, unsigned mode) {
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    return chmod(path, mode);
+}
+
+long chostfs_get_acl(int fd, void *buffer, size_t size) {
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    return getxattr(path, "system.posix_acl_access", buffer, size);
+}
+
+int chostfs_set_acl(int fd, const void *buffer, size_t size) {
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    return setxattr(path, "system.posix_acl_access", buffer, size, 0);
 }

@@ -63,7 +63,7 @@ struct VolumeWalker {
         let rootStat: FileStat
         totals.partial = only != nil
         do {
-            root = try Self.open(volume)
+            root = try volume.open()
             rootStat = try root.stat()
         } catch {
             // The volume could not be opened: index nothing, delete nothing.
@@ -167,14 +167,6 @@ struct VolumeWalker {
         try name.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
             try parent.openDirectory(named: p.baseAddress!)
         }
-    }
-
-    /// Opens a volume from its storage root down, refusing a symlink at every level below the root.
-    static func open(_ volume: Volume) throws(SystemError) -> Descriptor {
-        guard let root = volume.root else { return try Descriptor.openDirectory(path: volume.path) }
-        var dir = try Descriptor.openDirectory(path: root)
-        for component in volume.components { dir = try openChild(dir, Array(component.utf8CString)) }
-        return dir
     }
 
     private mutating func push(parent: Descriptor, path: [UInt8], into stack: inout [Pending]) {

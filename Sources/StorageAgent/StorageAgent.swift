@@ -14,7 +14,11 @@ struct StorageAgentCommand: ParsableCommand {
             73 cannot create output, 74 I/O error, 77 permission denied, 78 configuration error.
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self]
+        subcommands: [
+            RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,
+            LinksCommand.self,
+            FixOwnershipCommand.self,
+        ]
     )
 
     @OptionGroup var global: GlobalOptions

@@ -83,6 +83,10 @@ final class CLISandbox {
     }
 
     func agent(_ arguments: String..., config: String? = nil, asUser uid: UInt32? = nil) -> CLIResult {
+        agent(arguments, config: config, asUser: uid)
+    }
+
+    func agent(_ arguments: [String], config: String? = nil, asUser uid: UInt32? = nil) -> CLIResult {
         var args = ["--db", db, "--storage-root", root]
         if let config {
             let path = dir + "/config.yaml"

@@ -30,6 +30,16 @@ int chostfs_signalfd_term_int_hup(void);
 /// Reads one signal from a signalfd; returns the signal number, 0 when none is pending, -1 on error.
 int chostfs_signalfd_read(int fd);
 
+/// renameat2(2) with RENAME_NOREPLACE (flags = 1) or RENAME_EXCHANGE (flags = 2).
+int chostfs_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned flags);
+
+/// fchmod through /proc/self/fd/N, which works for O_PATH descriptors and reaches exactly that inode.
+int chostfs_fchmod_fd(int fd, unsigned mode);
+
+/// fgetxattr/fsetxattr of "system.posix_acl_access" through /proc/self/fd/N (O_PATH descriptors).
+long chostfs_get_acl(int fd, void *buffer, size_t size);
+int chostfs_set_acl(int fd, const void *buffer, size_t size);
+
 int chostfs_at_empty_path(void);
 int chostfs_o_path(void);
 

@@ -143,6 +143,21 @@ struct AlertRules {
         return out
     }
 
+    /// `link-conflict` and `link-unreachable` from the link states.
+    static func linkConditions(_ statuses: [LinkStatus]) -> [AlertCondition] {
+        statuses.compactMap { s in
+            let type: AlertType
+            switch s.state {
+            case .conflict: type = .linkConflict
+            case .unreachable: type = .linkUnreachable
+            default: return nil
+            }
+            return AlertCondition(
+                type: type, subject: s.link, namespace: s.namespace, pvc: s.pvc, volumePath: s.target, filePath: s.link,
+                message: "Link \(s.link) for PVC \(s.namespace)/\(s.pvc): \(s.detail)")
+        }
+    }
+
     static func name(_ v: VolumeRecord?, _ path: String) -> String {
         v?.claim.map { "PVC \($0)" } ?? "volume \(path)"
     }

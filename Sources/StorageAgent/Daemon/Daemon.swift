@@ -122,7 +122,7 @@ final class Daemon {
         dirty.removeAll()
         firstPendingNs = nil
         if let report = scan(only: only) {
-            evaluateAlerts(events: report.events, problems: resolution.problems)
+            evaluateAlerts(events: report.events, problems: resolution.problems, extra: fixOwnership(only: only))
         }
         systemd.status(status())
     }
@@ -189,20 +189,57 @@ final class Daemon {
         }
     }
 
-    private func evaluateAlerts(events: [ChangeEvent], problems: [ResolveProblem]) {
+    /// - Parameters:
+    ///   - links: link states when they were checked this cycle (their alerts can resolve).
+    ///   - extra: event alerts found elsewhere (ownership).
+    private func evaluateAlerts(
+        events: [ChangeEvent], problems: [ResolveProblem], links: [LinkStatus]? = nil, extra: [AlertCondition] = []
+    ) {
         let now = SystemClock.nowNs() / 1_000_000_000
         do {
             let volumes = try inventory.volumes(includeGone: false)
             var conditions = rules.volumeConditions(volumes: volumes, problems: problems)
             conditions += rules.trackConditions(lastWrites: try inventory.trackLastWrites(), volumes: volumes, now: now)
+            var evaluated = AlertRules.volumeTypes.union([.trackStale])
+            if let links {
+                conditions += AlertRules.linkConditions(links)
+                evaluated.formUnion([.linkConflict, .linkUnreachable])
+            }
             let eventConditions = rules.eventConditions(
                 events, volumes: try inventory.volumes(includeGone: true), now: now)
             try engine.cycle(
-                inventory: inventory, conditions: conditions, evaluated: AlertRules.volumeTypes.union([.trackStale]),
-                events: eventConditions, now: now)
+                inventory: inventory, conditions: conditions, evaluated: evaluated, events: eventConditions + extra,
+                now: now)
         } catch {
             Log.error("alerts could not be evaluated: \(error.description)")
         }
+    }
+
+    /// Links are made true on start, on volume changes and on every reconcile (k3s's `chmod 700`
+    /// masks the ACL entry that makes them reachable).
+    private func applyLinks() -> [LinkStatus]? {
+        guard context.config.volumes.contains(where: { $0.link != nil }) else { return [] }
+        guard let volumes = try? inventory.volumes() else { return nil }
+        let statuses = LinkManager(config: context.config, volumes: volumes).run(apply: true)
+        for s in statuses where s.state != .ok { Log.warning("link \(s.link): \(s.state.rawValue): \(s.detail)") }
+        return statuses
+    }
+
+    /// Gives fix_ownership volumes to their owner: whole volumes on reconcile, only the
+    /// directories inotify named otherwise.
+    private func fixOwnership(only: [String: [[UInt8]]]?) -> [AlertCondition] {
+        let ownership = VolumeOwnership(config: context.config)
+        var conditions: [AlertCondition] = []
+        for volume in resolution.volumes where volume.state != .stale {
+            guard let owner = ownership.owner(for: volume) else { continue }
+            if let only, only[volume.path] == nil { continue }
+            let report = ownership.fix(volume, owner: owner, directories: only?[volume.path])
+            if report.changed > 0 {
+                Log.notice("ownership: \(report.changed) entries in \(volume.path) given to \(owner)")
+            }
+            conditions += VolumeOwnership.conditions(report, volume: volume, owner: owner)
+        }
+        return conditions
     }
 
     private func status() -> String {

@@ -1,0 +1,71 @@
+import ArgumentParser
+import HostFS
+import PVCResolver
+
+struct FixOwnershipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fix-ownership",
+        abstract: "Give volumes to their container user (default 999:999), safely.",
+        discussion: """
+            Without arguments: every volume configured with fix_ownership: true. With NS/NAME arguments:
+            those PVCs' current volumes, with their configured owner or the global one.
+            Only directories and regular files are changed, by descriptor; symlinks, devices, FIFOs and
+            sockets are never touched; hard-linked files are refused; setuid/setgid bits are cleared.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Show what would change; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print every path changed.")
+    var verbose = false
+
+    @Argument(help: ArgumentHelp("PVCs to fix.", valueName: "ns/name"))
+    var claims: [String] = []
+
+    func run() throws {
+        let context = try Context(global)
+        let resolution = context.resolve()
+        try context.check(resolution)
+        let ownership = VolumeOwnership(config: context.config)
+        var targets: [(Volume, Owner)] = []
+        if claims.isEmpty {
+            for v in resolution.volumes where v.state != .stale {
+                if let owner = ownership.owner(for: v) { targets.append((v, owner)) }
+            }
+            if targets.isEmpty {
+                throw AgentError(.failed, "no volume is configured with fix_ownership: true; name PVCs as NS/NAME")
+            }
+        } else {
+            for claim in claims {
+                let matches = try PVCCommand.ResolveCommand.match(claim, in: resolution.volumes)
+                guard let v = matches.first(where: { $0.state == .current }) ?? matches.first else {
+                    throw AgentError(.failed, "no volume directory for PVC \(claim); see 'storage-agent pvc list'")
+                }
+                targets.append((v, ownership.owner(for: v, force: true)!))
+            }
+        }
+        for (volume, owner) in targets {
+            let r = ownership.fix(volume, owner: owner, dryRun: dryRun, verbose: verbose)
+            let name = volume.claim ?? volume.path
+            var line = "\(name): \(Format.count(Int64(r.checked))) checked, \(Format.count(Int64(r.changed))) "
+            line += dryRun ? "would change" : "changed"
+            line += " to \(owner)"
+            if !r.previousOwners.isEmpty {
+                line +=
+                    " (from "
+                    + r.previousOwners.sorted { $0.key < $1.key }.map { "uid \($0.key): \($0.value)" }.joined(
+                        separator: ", ") + ")"
+            }
+            if !r.refused.isEmpty { line += ", \(r.refused.count) refused" }
+            Output.out(line + "\n")
+            for p in r.changedPaths {
+                Output.out("  \(dryRun ? "would change" : "changed") \(volume.path)/\(RawName.display(p))\n")
+            }
+            for (p, reason) in r.refused { Output.out("  refused \(volume.path)/\(RawName.display(p)): \(reason)\n") }
+            for (p, reason) in r.skipped { Context.warn("skipped \(volume.path)/\(RawName.display(p)): \(reason)") }
+        }
+    }
+}
