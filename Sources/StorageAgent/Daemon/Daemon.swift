@@ -105,9 +105,10 @@ final class Daemon {
             Log.info(
                 "scan (\(reason)): \(report.volumes) volumes, \(report.files) files, \(report.counted) counted, \(report.deleted) deleted in \(report.durationNs / 1_000_000) ms"
             )
-            evaluateAlerts(events: report.events, problems: resolution.problems)
+            let ownership = fixOwnership(only: nil)
+            evaluateAlerts(events: report.events, problems: resolution.problems, links: applyLinks(), extra: ownership)
         } else {
-            evaluateAlerts(events: [], problems: resolution.problems)
+            evaluateAlerts(events: [], problems: resolution.problems, links: applyLinks())
         }
         let now = SystemClock.monotonicNs()
         // Without inotify coverage, reconcile sooner: that is all that sees changes then.

@@ -1,0 +1,51 @@
+"""The daemon keeps links true and volumes owned, and says so in the journal."""
+
+import os
+import time
+
+from conftest import journal, wait_for
+
+
+def test_new_files_are_given_to_the_owner_as_inotify_reports_them(tree, daemon):
+    v = tree.volume("obs", f"own-{tree.tag}")
+    os.makedirs(os.path.join(v, "assets"))
+    tree.write_config(f"volumes:\n  - pvc: obs/own-{tree.tag}\n    fix_ownership: true\n")
+    daemon.start()
+    assert os.stat(os.path.join(v, "assets")).st_uid == 999  # fixed by the first full pass
+    path = os.path.join(v, "assets", "20261121_10.jsonl")
+    tree.write(path, "{}\n")  # written by root, like a misconfigured job
+    assert wait_for(lambda: os.stat(path).st_uid == 999, timeout=10)
+    drift = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "ownership-drift", VOLUME_PATH=v))
+    assert drift[0]["MESSAGE_ID"] == "8b66c772c0ff4be7a1781687fab954cd"
+    assert drift[0]["PRIORITY"] == "5"
+    assert drift[0]["OFFENDING_UID"] == "0"
+
+
+def test_hard_linked_files_are_refused_with_a_warning(tree, daemon):
+    v = tree.volume("obs", f"hl-{tree.tag}")
+    outside = os.path.join(tree.dir, "outside-secret")
+    tree.write(outside, "secret\n")
+    os.link(outside, os.path.join(v, "planted.jsonl"))
+    tree.write_config(f"volumes:\n  - pvc: obs/hl-{tree.tag}\n    fix_ownership: true\n")
+    daemon.start()
+    got = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "ownership-unfixable", VOLUME_PATH=v))
+    assert got[0]["PRIORITY"] == "4"
+    assert "hard-linked" in got[0]["MESSAGE"]
+    assert os.stat(outside).st_uid == 0
+
+
+def test_a_link_conflict_is_raised_and_the_directory_left_alone(tree, daemon):
+    tree.volume("obs", f"ln-{tree.tag}")
+    link = os.path.join(tree.dir, "home", "observer", "data")
+    tree.write(os.path.join(link, "old.jsonl"), "{}\n")
+    tree.write_config(f"volumes:\n  - pvc: obs/ln-{tree.tag}\n    link: {link}\n")
+    daemon.start()
+    got = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "link-conflict", FILE_PATH=link))
+    assert got[0]["MESSAGE_ID"] == "f7d040cf08904787b26bd812ddf2a6ed"
+    assert "a directory with 1 files" in got[0]["MESSAGE"]
+    assert os.path.isdir(link) and os.listdir(link) == ["old.jsonl"]
+    # Moved aside by the operator: the next reconcile (here: a reload) makes the link and resolves.
+    os.rename(link, link + ".compose-era")
+    daemon.reload()
+    assert wait_for(lambda: os.path.islink(link))
+    assert wait_for(lambda: journal("STORAGE_AGENT_ALERT", "link-conflict", FILE_PATH=link, STORAGE_AGENT_STATE="resolved"))
