@@ -109,6 +109,14 @@ enum Schema {
             UNIQUE (type, subject)
         );
         """,
+        // 3: what `doctor` saw last time, for its persistence check.
+        """
+        CREATE TABLE doctor_counts (
+            volume_path TEXT PRIMARY KEY,
+            files       INTEGER NOT NULL,
+            at          INTEGER NOT NULL
+        );
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

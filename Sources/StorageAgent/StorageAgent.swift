@@ -17,7 +17,7 @@ struct StorageAgentCommand: ParsableCommand {
         subcommands: [
             RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,
             LinksCommand.self,
-            FixOwnershipCommand.self,
+            FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self,
         ]
     )
 

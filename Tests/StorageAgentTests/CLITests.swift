@@ -167,3 +167,21 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: box.dir + "/state/rel.db"))
     }
 }
+
+@Suite struct GapsCLITests {
+    @Test func gapsListTheMissingHoursOfAnActiveDay() throws {
+        let box = CLISandbox()
+        let v = box.volume("observer-prod", "observer-data-pvc")
+        for h in [9, 11, 12, 14, 15] { box.write(v + "/assets/scalp/20260203_\(h < 10 ? "0" : "")\(h).jsonl", "{}\n") }
+        let text = box.agent("query", "--gaps", "--track", "scalp", "--date", "20260203")
+        #expect(text.status == 0)
+        #expect(text.stdout == "observer-prod/observer-data-pvc  scalp  20260203  missing 10:00, 13:00\n")
+        let json = box.agent("query", "--gaps", "--date", "20260203", "--json")
+        let row = try #require(json.json.first)
+        #expect(Set(row.keys) == ["namespace", "pvc", "path", "track", "date", "missing"])
+        #expect(row["missing"] as? [Int] == [10, 13])
+        // Saturday is not an active day.
+        #expect(box.agent("query", "--gaps", "--track", "scalp", "--date", "20260207").stdout.hasPrefix("no gaps"))
+        #expect(box.agent("query", "--gaps").status == 64)
+    }
+}

@@ -215,3 +215,23 @@ def test_flood_cap_sends_at_most_max_per_cycle_then_a_summary(tree, daemon):
     assert last["COUNT"] == "10"
     # Nothing is lost: the index has all 60.
     assert len([a for a in alerts(daemon.bin, tree) if a["type"] == "file-vanished"]) == 60
+
+
+def test_track_gap_once_per_finished_window_with_the_missing_hours(tree, daemon):
+    v = tree.volume("obs", f"gap-{tree.tag}")
+    # An hourly track active 00:00-03:00 UTC every day: the last finished window is today after
+    # 03:00 UTC, else yesterday.
+    now = time.gmtime()
+    day = time.strftime("%Y%m%d", now if now.tm_hour >= 3 else time.gmtime(time.time() - 86400))
+    for hour in (0, 2):
+        tree.write(os.path.join(v, "ticks", f"{day}_{hour:02d}.jsonl"), "{}\n")
+    tree.write_config("tracks:\n  ticks: {active: \"Sun-Sat 00:00-03:00\", timezone: UTC, hourly: true}\n")
+    daemon.start()
+    got = wait_for(lambda: entries("track-gap", VOLUME_PATH=v))
+    assert len(got) == 1
+    assert got[0]["MESSAGE_ID"] == "79f8ed48c0d34800a42a914e9fb132ca"
+    assert got[0]["PRIORITY"] == "4"
+    assert f"for 01:00 on {day}" in got[0]["MESSAGE"]
+    daemon.reload()
+    time.sleep(0.5)
+    assert len(entries("track-gap", VOLUME_PATH=v)) == 1, "once per day"

@@ -158,6 +158,31 @@ struct AlertRules {
         }
     }
 
+    /// `track-gap`: once per volume, hourly track and finished active window.
+    func gapConditions(_ inventory: Inventory, now: Int64, known: Set<String>) throws(InventoryError)
+        -> [AlertCondition]
+    {
+        let finder = Gaps(config: config)
+        var out: [AlertCondition] = []
+        for track in config.tracks where track.hourly {
+            guard let date = finder.lastFinishedDate(track, now: now) else { continue }
+            for gap in try finder.gaps(inventory, track: track, date: date) {
+                let subject = "\(gap.volume.path)#\(track.name)#\(date)"
+                guard !known.contains(subject) else { continue }
+                let hours = gap.missing.map { ($0 < 10 ? "0" : "") + "\($0):00" }.joined(separator: ", ")
+                out.append(
+                    AlertCondition(
+                        type: .trackGap, subject: subject, namespace: gap.volume.namespace, pvc: gap.volume.pvc,
+                        pv: gap.volume.pv, volumePath: gap.volume.path, track: track.name,
+                        numbers: [("COUNT", Int64(gap.missing.count))],
+                        message:
+                            "\(Self.name(gap.volume, gap.volume.path)) has no \(track.name) file for \(hours) on \(date)",
+                        occurrences: Int64(gap.missing.count)))
+            }
+        }
+        return out
+    }
+
     static func name(_ v: VolumeRecord?, _ path: String) -> String {
         v?.claim.map { "PVC \($0)" } ?? "volume \(path)"
     }

@@ -55,7 +55,9 @@ enum AlertType: String, CaseIterable, Sendable {
     /// Event alerts come from changes (a deletion, a truncation, an ownership fix): they
     /// accumulate a count and resolve after a quiet `alerts.renotify` period. The others are
     /// conditions that hold or not.
-    var isEvent: Bool { [.fileVanished, .fileTruncated, .ownershipDrift, .ownershipUnfixable].contains(self) }
+    var isEvent: Bool {
+        [.fileVanished, .fileTruncated, .trackGap, .ownershipDrift, .ownershipUnfixable].contains(self)
+    }
 
     /// The summary entry sent when a cycle has more than `alerts.max_per_cycle` entries.
     static let suppressedMessageID = "52c89eda33b94981b970496a0ad8c5c6"

@@ -32,6 +32,9 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Scan before answering.")
     var refresh = false
 
+    @Flag(help: "For hourly tracks (scalp), list the hours of --date's active window that have no file.")
+    var gaps = false
+
     @Flag(
         help: "Print a JSON array (keys: path namespace pvc pv track date hour kind size lines mtime uid gid deleted).")
     var json = false
@@ -40,6 +43,7 @@ struct QueryCommand: ParsableCommand {
         if let date, date.count != 8 || !date.allSatisfy({ $0.isASCII && $0.isNumber }) {
             throw ValidationError("--date \(date): use YYYYMMDD, e.g. 20260203")
         }
+        if gaps && date == nil { throw ValidationError("--gaps needs --date YYYYMMDD") }
         if let pvc {
             let parts = pvc.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -51,6 +55,7 @@ struct QueryCommand: ParsableCommand {
     func run() throws {
         let context = try Context(global)
         let inventory = try context.inventoryForReading(refresh: refresh)
+        if gaps { return try printGaps(context, inventory) }
         let parts = pvc?.split(separator: "/").map(String.init)
         let filter = FileFilter(
             track: track, date: date, namespace: parts?[0], pvc: parts?[1], kind: kind, includeDeleted: includeDeleted)
@@ -99,4 +104,47 @@ struct QueryCommand: ParsableCommand {
         return table.render()
             + "\(Format.count(Int64(files.count))) file\(files.count == 1 ? "" : "s"), \(Format.size(bytes)), \(Format.count(lines)) lines\n"
     }
+
+    /// `--gaps`: one line per volume and hourly track with the missing hours (JSON: namespace,
+    /// pvc, path, track, date, missing).
+    func printGaps(_ context: Context, _ inventory: Inventory) throws {
+        let tracks = context.config.tracks.filter {
+            $0.hourly && $0.active != nil && (track == nil || $0.name == track)
+        }
+        guard !tracks.isEmpty else {
+            throw AgentError(
+                .usage,
+                "no hourly track\(track.map { " named \($0)" } ?? "") with an active window in the configuration")
+        }
+        let finder = Gaps(config: context.config)
+        var found: [Gaps.Gap] = []
+        for t in tracks {
+            do { found += try finder.gaps(inventory, track: t, date: date!) } catch { throw AgentError(error) }
+        }
+        if let pvc {
+            found = found.filter { $0.volume.claim == pvc }
+        }
+        if json {
+            Output.out(
+                JSONWriter.lines(found) { w, g in
+                    w.object { w in
+                        w.field("namespace", g.volume.namespace)
+                        w.field("pvc", g.volume.pvc)
+                        w.field("path", g.volume.path)
+                        w.field("track", g.track)
+                        w.field("date", g.date)
+                        w.field("missing", g.missing)
+                    }
+                })
+        } else if found.isEmpty {
+            Output.out("no gaps on \(date!) for \(tracks.map(\.name).joined(separator: ", "))\n")
+        } else {
+            for g in found {
+                let hours = g.missing.map { format2($0) + ":00" }.joined(separator: ", ")
+                Output.out("\(g.volume.claim ?? g.volume.path)  \(g.track)  \(g.date)  missing \(hours)\n")
+            }
+        }
+    }
 }
+
+private func format2(_ v: Int) -> String { v < 10 ? "0\(v)" : String(v) }

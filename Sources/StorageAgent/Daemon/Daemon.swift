@@ -123,7 +123,8 @@ final class Daemon {
         dirty.removeAll()
         firstPendingNs = nil
         if let report = scan(only: only) {
-            evaluateAlerts(events: report.events, problems: resolution.problems, extra: fixOwnership(only: only))
+            evaluateAlerts(
+                events: report.events, problems: resolution.problems, extra: fixOwnership(only: only), timeBased: false)
         }
         systemd.status(status())
     }
@@ -193,21 +194,35 @@ final class Daemon {
     /// - Parameters:
     ///   - links: link states when they were checked this cycle (their alerts can resolve).
     ///   - extra: event alerts found elsewhere (ownership).
+    ///   - timeBased: also evaluate the rules that depend on the clock (track-stale, track-gap).
+    ///     They aggregate over every file, so they run on the 30 s tick and full scans only, not
+    ///     after each inotify batch.
     private func evaluateAlerts(
-        events: [ChangeEvent], problems: [ResolveProblem], links: [LinkStatus]? = nil, extra: [AlertCondition] = []
+        events: [ChangeEvent], problems: [ResolveProblem], links: [LinkStatus]? = nil, extra: [AlertCondition] = [],
+        timeBased: Bool = true
     ) {
         let now = SystemClock.nowNs() / 1_000_000_000
         do {
             let volumes = try inventory.volumes(includeGone: false)
             var conditions = rules.volumeConditions(volumes: volumes, problems: problems)
-            conditions += rules.trackConditions(lastWrites: try inventory.trackLastWrites(), volumes: volumes, now: now)
-            var evaluated = AlertRules.volumeTypes.union([.trackStale])
+            var evaluated = AlertRules.volumeTypes
+            if timeBased {
+                conditions += rules.trackConditions(
+                    lastWrites: try inventory.trackLastWrites(), volumes: volumes, now: now)
+                evaluated.insert(.trackStale)
+            }
             if let links {
                 conditions += AlertRules.linkConditions(links)
                 evaluated.formUnion([.linkConflict, .linkUnreachable])
             }
-            let eventConditions = rules.eventConditions(
+            var eventConditions = rules.eventConditions(
                 events, volumes: try inventory.volumes(includeGone: true), now: now)
+            if timeBased {
+                let known = Set(
+                    try inventory.alerts(includeResolved: true).filter { $0.type == AlertType.trackGap.rawValue }.map(
+                        \.subject))
+                eventConditions += try rules.gapConditions(inventory, now: now, known: known)
+            }
             try engine.cycle(
                 inventory: inventory, conditions: conditions, evaluated: evaluated, events: eventConditions + extra,
                 now: now)

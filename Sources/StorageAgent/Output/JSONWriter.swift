@@ -39,6 +39,16 @@ struct JSONWriter {
         if let value { integer(Int64(value)) } else { null() }
     }
 
+    mutating func field(_ key: StaticString, _ values: [Int]) {
+        self.key(key)
+        bytes.append(0x5B)
+        for (i, v) in values.enumerated() {
+            if i > 0 { bytes.append(0x2C) }
+            integer(Int64(v))
+        }
+        bytes.append(0x5D)
+    }
+
     mutating func field(_ key: StaticString, _ value: Bool) {
         self.key(key)
         bytes += value ? Array("true".utf8) : Array("false".utf8)

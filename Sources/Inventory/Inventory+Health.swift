@@ -1,0 +1,58 @@
+/// Queries for `doctor` and the gap rule.
+extension Inventory {
+    /// Hours present per volume for one track and date, deleted files included (data that
+    /// arrived and was later cleaned up still arrived).
+    public func hoursPresent(track: String, date: String) throws(InventoryError) -> [Int64: Set<Int>] {
+        try guarded {
+            let s = try db.prepare(
+                "SELECT DISTINCT volume_id, hour FROM files WHERE track = ?1 AND date = ?2 AND hour IS NOT NULL")
+            s.bind(.text(track), .text(date))
+            var out: [Int64: Set<Int>] = [:]
+            while try s.step() { out[s.int(0), default: []].insert(Int(s.int(1))) }
+            return out
+        }
+    }
+
+    /// Volumes that have ever held hourly files of a track: the ones a missing hour is news for.
+    public func hourlyVolumes(track: String) throws(InventoryError) -> Set<Int64> {
+        try guarded {
+            let s = try db.prepare("SELECT DISTINCT volume_id FROM files WHERE track = ?1 AND hour IS NOT NULL")
+            s.bind(.text(track))
+            var out: Set<Int64> = []
+            while try s.step() { out.insert(s.int(0)) }
+            return out
+        }
+    }
+
+    /// Files of a volume deleted at or after `since` (unix seconds): their track and mtime.
+    public func deletions(volumeID: Int64, since: Int64) throws(InventoryError) -> [(track: String?, mtimeNs: Int64)] {
+        try guarded {
+            let s = try db.prepare("SELECT track, mtime_ns FROM files WHERE volume_id = ?1 AND deleted_at >= ?2")
+            s.bind(.int(volumeID), .int(since))
+            var out: [(String?, Int64)] = []
+            while try s.step() { out.append((s.text(0), s.int(1))) }
+            return out
+        }
+    }
+
+    /// Live file counts `doctor` recorded last time, by volume path.
+    public func doctorCounts() throws(InventoryError) -> [String: (files: Int64, at: Int64)] {
+        try guarded {
+            let s = try db.prepare("SELECT volume_path, files, at FROM doctor_counts")
+            var out: [String: (Int64, Int64)] = [:]
+            while try s.step() { out[s.text(0) ?? ""] = (s.int(1), s.int(2)) }
+            return out
+        }
+    }
+
+    public func saveDoctorCounts(_ counts: [String: Int64], at: Int64) throws(InventoryError) {
+        try guarded {
+            let s = try db.prepare(
+                "INSERT INTO doctor_counts (volume_path, files, at) VALUES (?1, ?2, ?3) ON CONFLICT (volume_path) DO UPDATE SET files = excluded.files, at = excluded.at"
+            )
+            try db.transaction {
+                for (path, files) in counts { try s.bind(.text(path), .int(files), .int(at)).run() }
+            }
+        }
+    }
+}
