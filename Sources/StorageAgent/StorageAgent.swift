@@ -16,7 +16,7 @@ struct StorageAgentCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,
-            LinksCommand.self,
+            LinksCommand.self, EphemeralCommand.self,
             FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self,
         ]
     )

@@ -183,6 +183,55 @@ struct AlertRules {
         return out
     }
 
+    /// `capacity`: used bytes (allocated, as du counts them) over 90% of the volume's capacity
+    /// warns, over 100% is an error; local-path ignores capacity, so nothing else will say it.
+    /// Free space under 10% on a volume's file system warns.
+    static func capacityConditions(
+        _ volumes: [VolumeRecord], used: [String: Int64], freePercent: [String: Double]
+    ) -> [AlertCondition] {
+        var out: [AlertCondition] = []
+        for v in volumes where v.goneAt == nil && v.state != "stale" {
+            if let capacity = v.capacity, capacity > 0, let bytes = used[v.path], bytes * 10 > capacity * 9 {
+                let percent = bytes * 100 / capacity
+                out.append(
+                    AlertCondition(
+                        type: .capacity, subject: v.path, namespace: v.namespace, pvc: v.pvc, pv: v.pv,
+                        volumePath: v.path,
+                        numbers: [("BYTES", bytes), ("CAPACITY_BYTES", capacity)],
+                        message:
+                            "\(name(v, v.path)) uses \(Format.size(bytes)) of its \(Format.size(capacity)) (\(percent)%)",
+                        priority: bytes > capacity ? 3 : 4))
+            }
+            if let free = freePercent[v.path], free < 10 {
+                out.append(
+                    AlertCondition(
+                        type: .capacity, subject: v.path + "#filesystem", namespace: v.namespace, pvc: v.pvc, pv: v.pv,
+                        volumePath: v.path,
+                        message: "The file system of \(name(v, v.path)) has \(Int(free))% free space left"))
+            }
+        }
+        return out
+    }
+
+    /// `ephemeral-writes`: tracked files in a container's writable layer, one alert per layer.
+    static func ephemeralConditions(_ files: [EphemeralFile]) -> [AlertCondition] {
+        Dictionary(grouping: files, by: \.snapshot).map { snapshot, list in
+            let bytes = list.reduce(0) { $0 + $1.size }
+            let who =
+                list[0].pod.map { pod in "pod \(list[0].namespace.map { "\($0)/" } ?? "")\(pod)" }
+                ?? "snapshot \(snapshot)"
+            let dirs = Set(
+                list.map { String($0.containerPath.split(separator: "/").dropLast().joined(separator: "/")) })
+            return AlertCondition(
+                type: .ephemeralWrites, subject: snapshot, namespace: list[0].namespace,
+                filePath: dirs.count == 1 ? "/" + dirs.first! : nil,
+                numbers: [("BYTES", bytes), ("FILES", Int64(list.count))],
+                message:
+                    "\(list.count) tracked files (\(Format.size(bytes))) are written into the writable layer of \(who), "
+                    + "not into a volume: they vanish when the pod restarts")
+        }
+    }
+
     static func name(_ v: VolumeRecord?, _ path: String) -> String {
         v?.claim.map { "PVC \($0)" } ?? "volume \(path)"
     }

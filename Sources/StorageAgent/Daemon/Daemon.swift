@@ -32,6 +32,8 @@ final class Daemon {
     private var lastScanMs: Int64 = 0
     /// index-error is kept here first: while the index cannot be written, neither can its alert.
     private var indexError: AlertRecord?
+    /// Allocated bytes per volume path from the last reconcile (du is a walk; scans reuse it).
+    private var usedBytes: [String: Int64] = [:]
 
     static let batchWindowNs: Int64 = 200_000_000
     static let tickNs: Int64 = 30_000_000_000
@@ -106,7 +108,9 @@ final class Daemon {
                 "scan (\(reason)): \(report.volumes) volumes, \(report.files) files, \(report.counted) counted, \(report.deleted) deleted in \(report.durationNs / 1_000_000) ms"
             )
             let ownership = fixOwnership(only: nil)
-            evaluateAlerts(events: report.events, problems: resolution.problems, links: applyLinks(), extra: ownership)
+            evaluateAlerts(
+                events: report.events, problems: resolution.problems, links: applyLinks(), extra: ownership,
+                reconcile: reconcileConditions())
         } else {
             evaluateAlerts(events: [], problems: resolution.problems, links: applyLinks())
         }
@@ -199,7 +203,7 @@ final class Daemon {
     ///     after each inotify batch.
     private func evaluateAlerts(
         events: [ChangeEvent], problems: [ResolveProblem], links: [LinkStatus]? = nil, extra: [AlertCondition] = [],
-        timeBased: Bool = true
+        timeBased: Bool = true, reconcile: [AlertCondition]? = nil
     ) {
         let now = SystemClock.nowNs() / 1_000_000_000
         do {
@@ -215,6 +219,10 @@ final class Daemon {
                 conditions += AlertRules.linkConditions(links)
                 evaluated.formUnion([.linkConflict, .linkUnreachable])
             }
+            if let reconcile {
+                conditions += reconcile
+                evaluated.formUnion([.capacity, .ephemeralWrites])
+            }
             var eventConditions = rules.eventConditions(
                 events, volumes: try inventory.volumes(includeGone: true), now: now)
             if timeBased {
@@ -229,6 +237,34 @@ final class Daemon {
         } catch {
             Log.error("alerts could not be evaluated: \(error.description)")
         }
+    }
+
+    /// What only a reconcile looks at, because it walks more than the index: allocated bytes
+    /// against capacity (du), free space, and containers' writable layers.
+    private func reconcileConditions() -> [AlertCondition] {
+        let volumes = (try? inventory.volumes()) ?? []
+        var free: [String: Double] = [:]
+        var needsUsage = context.config.metricsTextfile != nil
+        for v in volumes where v.state != "stale" {
+            needsUsage = needsUsage || v.capacity != nil
+            guard let dir = try? Descriptor.openDirectory(path: v.path) else { continue }
+            var fs = statvfs()
+            if fstatvfs(dir.fd, &fs) == 0, fs.f_blocks > 0 {
+                free[v.path] = Double(fs.f_bavail) / Double(fs.f_blocks) * 100
+            }
+        }
+        if needsUsage {
+            usedBytes = [:]
+            for v in volumes {
+                if let dir = try? Descriptor.openDirectory(path: v.path) {
+                    usedBytes[v.path] = DiskUsage.allocatedBytes(dir)
+                }
+            }
+        }
+        let ephemeral = EphemeralScanner(config: context.config).scan()
+        if !ephemeral.isEmpty { Log.warning("\(ephemeral.count) tracked files live in container writable layers") }
+        return AlertRules.capacityConditions(volumes, used: usedBytes, freePercent: free)
+            + AlertRules.ephemeralConditions(ephemeral)
     }
 
     /// Links are made true on start, on volume changes and on every reconcile (k3s's `chmod 700`

@@ -21,6 +21,8 @@ struct Doctor {
         checks += ownershipAndWriteTests()
         checks += links(volumes)
         checks += freeSpace()
+        checks += capacity(volumes)
+        checks.append(ephemeral())
         checks.append(indexFreshness())
         checks.append(journal())
         checks += recentWrites(try inventory.trackLastWrites(), volumes)
@@ -142,6 +144,39 @@ struct Doctor {
             }
         }
         return out
+    }
+
+    /// Allocated bytes (as du counts them) against each volume's capacity.
+    func capacity(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
+        volumes.filter { $0.capacity != nil && $0.state != "stale" }.compactMap { v in
+            guard let capacity = v.capacity, capacity > 0, let dir = try? Descriptor.openDirectory(path: v.path) else {
+                return nil
+            }
+            let used = DiskUsage.allocatedBytes(dir)
+            let detail = "\(Format.size(used)) of \(Format.size(capacity)) (\(used * 100 / capacity)%)"
+            let name = v.claim ?? v.path
+            if used > capacity {
+                return .fail(
+                    "capacity", name, detail, hint: "storage-agent query --pvc \(name) | tail; check retention")
+            }
+            if used * 10 > capacity * 9 {
+                return .warn(
+                    "capacity", name, detail, hint: "storage-agent query --pvc \(name) | tail; check retention")
+            }
+            return .pass("capacity", name, detail)
+        }
+    }
+
+    /// The incident's root cause, seen from the node: tracked files in containers' writable layers.
+    func ephemeral() -> DoctorCheck {
+        let files = EphemeralScanner(config: config).scan()
+        guard !files.isEmpty else { return .pass("ephemeral", "containers", "no tracked files in writable layers") }
+        let bytes = files.reduce(0) { $0 + $1.size }
+        let pods = Set(files.map { f in f.pod.map { "\(f.namespace ?? "?")/\($0)" } ?? "snapshot \(f.snapshot)" })
+        return .fail(
+            "ephemeral", pods.sorted().joined(separator: ", "),
+            "\(files.count) tracked files (\(Format.size(bytes))) in container writable layers: lost on restart",
+            hint: "storage-agent ephemeral; kubectl describe deployment ... | grep -A 15 Mounts:")
     }
 
     func indexFreshness() -> DoctorCheck {

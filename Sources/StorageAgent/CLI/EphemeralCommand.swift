@@ -1,0 +1,82 @@
+import ArgumentParser
+import Glibc
+import HostFS
+
+struct EphemeralCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ephemeral",
+        abstract: "Tracked files living in container writable layers, not in a PVC.",
+        discussion: """
+            Lists files matching index.include in the writable (upper) overlay layer of every running \
+            container under ephemeral.containerd_root. They are lost when the container restarts: usually \
+            a volume is not mounted where the application writes. POD, NAMESPACE and the container come \
+            from the process's pod cgroup and the kubelet's pod directory; "-" (null in JSON) means \
+            unknown. Exit 1 when nothing is found.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print a JSON array (keys: path container_path size mtime snapshot pod namespace container).")
+    var json = false
+
+    func run() throws {
+        let context = try Context(global)
+        let scanner = EphemeralScanner(config: context.config)
+        try Self.checkSnapshots(scanner, configSource: context.config.source)
+        let files = scanner.scan { path, reason in Context.warn("skipped writable layer \(path): \(reason)") }
+        if json {
+            Output.out(JSONWriter.lines(files, Self.json))
+        } else {
+            Output.out(Self.table(files))
+        }
+        if files.isEmpty { throw AgentError(.failed, "no tracked files in container writable layers") }
+    }
+
+    /// A missing snapshots directory means this node runs no containerd (or another root).
+    static func checkSnapshots(_ scanner: EphemeralScanner, configSource: String?) throws(AgentError) {
+        do {
+            _ = try Descriptor.openDirectory(path: scanner.snapshotsPath)
+        } catch {
+            if error.isVanished || error.errno == ENOTDIR {
+                throw AgentError(
+                    .failed,
+                    "no containerd snapshots under \(scanner.containerdRoot); set ephemeral.containerd_root in \(configSource ?? Config.defaultPath) if containerd lives elsewhere"
+                )
+            }
+            if error.isPermission {
+                throw AgentError(.permission, "cannot read \(scanner.snapshotsPath): permission denied; run with sudo")
+            }
+            throw AgentError(.ioError, "cannot read \(scanner.snapshotsPath): \(error.message)")
+        }
+    }
+
+    static func json(_ w: inout JSONWriter, _ f: EphemeralFile) {
+        w.object { w in
+            w.field("path", f.path)
+            w.field("container_path", f.containerPath)
+            w.field("size", f.size)
+            w.field("mtime", SystemClock.rfc3339(ns: f.mtimeNs))
+            w.field("snapshot", f.snapshot)
+            w.field("pod", f.pod)
+            w.field("namespace", f.namespace)
+            w.field("container", f.container)
+        }
+    }
+
+    static func table(_ files: [EphemeralFile]) -> String {
+        var table = Table(["PATH", "CONTAINER-PATH", "SIZE", "MODIFIED", "POD", "NAMESPACE"], rightAligned: [2])
+        var bytes: Int64 = 0
+        for f in files {
+            bytes += f.size
+            table.append([
+                RawName.display(f.pathBytes), RawName.display(f.containerPathBytes), Format.size(f.size),
+                SystemClock.local(ns: f.mtimeNs), f.pod ?? "-",
+                f.namespace ?? "-",
+            ])
+        }
+        let layers = Set(files.map(\.snapshot)).count
+        return table.render()
+            + "\(Format.count(Int64(files.count))) file\(files.count == 1 ? "" : "s"), \(Format.size(bytes)) at risk in \(layers) writable layer\(layers == 1 ? "" : "s")\n"
+    }
+}
