@@ -28,6 +28,15 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+	@# promtool and node_exporter for the metrics tests; their services are disabled so a test
+	@# systemd booted on this machine's file system does not start them.
+	@if ! command -v promtool >/dev/null || [ ! -x /usr/bin/prometheus-node-exporter ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    prometheus prometheus-node-exporter >/dev/null; \
+	  systemctl disable prometheus prometheus-node-exporter >/dev/null 2>&1 || \
+	    rm -f /etc/systemd/system/multi-user.target.wants/prometheus.service \
+	          /etc/systemd/system/multi-user.target.wants/prometheus-node-exporter.service; \
+	fi
 
 deps-deb:
 	@missing=""; for p in debhelper lintian dpkg-dev fakeroot; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -9,6 +9,7 @@ import Testing
     ]
     static let pvcKeys: Set<String> = [
         "namespace", "pvc", "pv", "path", "state", "source", "files", "bytes", "last_write", "uid", "gid", "capacity",
+        "mounts",
     ]
 
     @Test func queryScansFirstAndPrintsTheContractJSON() throws {

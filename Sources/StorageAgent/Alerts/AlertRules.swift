@@ -232,6 +232,28 @@ struct AlertRules {
         }
     }
 
+    /// Expected mounts (`expect: true` with `mount:`): a volume no running container of its
+    /// namespace mounts at that path, while containers of the namespace run. Returns the claims
+    /// unmounted now; the caller applies the grace period.
+    static func unmountedClaims(
+        _ config: Config, mounts: [ContainerMount], containers: [ContainerMounts.Container]
+    ) -> [VolumeConfig] {
+        config.volumes.filter { v in
+            guard v.expect, let path = v.mount else { return false }
+            let running = containers.contains { $0.pod.namespace == v.namespace }
+            let mounted = mounts.contains { $0.namespace == v.namespace && $0.pvc == v.pvc && $0.containerPath == path }
+            return running && !mounted
+        }
+    }
+
+    static func unmountedCondition(_ v: VolumeConfig, since: Int64, now: Int64) -> AlertCondition {
+        AlertCondition(
+            type: .volumeUnmounted, subject: v.claim, namespace: v.namespace, pvc: v.pvc,
+            numbers: [("AGE_SECONDS", now - since)],
+            message: "No running container in namespace \(v.namespace) mounts PVC \(v.claim) at \(v.mount ?? "?") "
+                + "(for \((now - since) / 60) minutes); whatever it writes there is lost on restart")
+    }
+
     static func name(_ v: VolumeRecord?, _ path: String) -> String {
         v?.claim.map { "PVC \($0)" } ?? "volume \(path)"
     }

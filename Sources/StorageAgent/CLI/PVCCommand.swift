@@ -21,7 +21,7 @@ struct PVCCommand: ParsableCommand {
 
         @Flag(
             help:
-                "Print a JSON array (keys: namespace pvc pv path state source files bytes last_write uid gid capacity)."
+                "Print a JSON array (keys: namespace pvc pv path state source files bytes last_write uid gid capacity mounts)."
         )
         var json = false
 
@@ -29,19 +29,25 @@ struct PVCCommand: ParsableCommand {
             let context = try Context(global)
             let inventory = try context.inventoryForReading(refresh: false)
             let volumes = try Self.read(inventory)
+            let finder = ContainerMounts()
+            let mounts = finder.scan(volumes: volumes, containers: finder.containers())
+            var mounted: [String: Int] = [:]
+            for (path, list) in Dictionary(grouping: mounts, by: { $0.volumePath }) {
+                mounted[path] = Set(list.map { $0.pid }).count
+            }
             if json {
-                Output.out(JSONWriter.lines(volumes, Self.json))
+                Output.out(JSONWriter.lines(volumes) { w, v in Self.json(&w, v, mounts: mounted[v.path] ?? 0) })
                 return
             }
             var table = Table(
-                ["NAMESPACE", "PVC", "PV", "STATE", "PATH", "FILES", "SIZE", "LAST-WRITE", "OWNER"],
-                rightAligned: [5, 6])
+                ["NAMESPACE", "PVC", "PV", "STATE", "PATH", "FILES", "SIZE", "LAST-WRITE", "OWNER", "MOUNTS"],
+                rightAligned: [5, 6, 9])
             for v in volumes {
                 table.append([
                     v.namespace ?? "-", v.pvc ?? "-", v.pv ?? "-", v.state, v.path, Format.count(v.files),
                     Format.size(v.bytes),
                     v.lastWriteNs.map { SystemClock.local(ns: $0) } ?? "-",
-                    v.uid.map { "\($0):\(v.gid ?? 0)" } ?? "-",
+                    v.uid.map { "\($0):\(v.gid ?? 0)" } ?? "-", String(mounted[v.path] ?? 0),
                 ])
             }
             Output.out(table.render())
@@ -55,7 +61,8 @@ struct PVCCommand: ParsableCommand {
             do { return try inventory.volumes() } catch { throw AgentError(error) }
         }
 
-        static func json(_ w: inout JSONWriter, _ v: VolumeRecord) {
+        /// The contract's keys, plus `mounts`: how many running containers mount the volume.
+        static func json(_ w: inout JSONWriter, _ v: VolumeRecord, mounts: Int) {
             w.object { w in
                 w.field("namespace", v.namespace)
                 w.field("pvc", v.pvc)
@@ -69,6 +76,7 @@ struct PVCCommand: ParsableCommand {
                 w.field("uid", v.uid)
                 w.field("gid", v.gid)
                 w.field("capacity", v.capacity)
+                w.field("mounts", mounts)
             }
         }
     }

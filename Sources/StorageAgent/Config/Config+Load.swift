@@ -169,11 +169,11 @@ struct ConfigReader {
             case "tracks": try readTracks(v, into: &c)
             case "volumes": try readVolumes(v, into: &c)
             case "alerts":
-                for a in try entries(v, "alerts", allowed: ["renotify", "max_per_cycle"]) {
-                    if a.key == "renotify" {
-                        c.renotify = try duration(a.value, "alerts.renotify")
-                    } else {
-                        c.maxPerCycle = try int(a.value, "alerts.max_per_cycle")
+                for a in try entries(v, "alerts", allowed: ["renotify", "max_per_cycle", "mount_grace"]) {
+                    switch a.key {
+                    case "renotify": c.renotify = try duration(a.value, "alerts.renotify")
+                    case "mount_grace": c.mountGrace = try duration(a.value, "alerts.mount_grace")
+                    default: c.maxPerCycle = try int(a.value, "alerts.max_per_cycle")
                     }
                 }
             case "metrics":

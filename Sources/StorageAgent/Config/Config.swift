@@ -17,6 +17,8 @@ struct Config: Sendable {
     var volumes: [VolumeConfig] = []
     var renotify: Int64 = 6 * 3600
     var maxPerCycle = 50
+    /// How long an expected mount may be missing while its namespace runs containers (a rollout).
+    var mountGrace: Int64 = 120
     var metricsTextfile: String?
     var containerdRoot = "/var/lib/rancher/k3s/agent/containerd"
     /// Where it was read from, or nil for built-in defaults.

@@ -34,6 +34,9 @@ final class Daemon {
     private var indexError: AlertRecord?
     /// Allocated bytes per volume path from the last reconcile (du is a walk; scans reuse it).
     private var usedBytes: [String: Int64] = [:]
+    private var lastMetricsNs: Int64 = 0
+    /// Claim -> since when (unix seconds) an expected mount has been missing.
+    private var unmountedSince: [String: Int64] = [:]
 
     static let batchWindowNs: Int64 = 200_000_000
     static let tickNs: Int64 = 30_000_000_000
@@ -111,6 +114,7 @@ final class Daemon {
             evaluateAlerts(
                 events: report.events, problems: resolution.problems, links: applyLinks(), extra: ownership,
                 reconcile: reconcileConditions())
+            writeMetrics(force: true)
         } else {
             evaluateAlerts(events: [], problems: resolution.problems, links: applyLinks())
         }
@@ -129,6 +133,7 @@ final class Daemon {
         if let report = scan(only: only) {
             evaluateAlerts(
                 events: report.events, problems: resolution.problems, extra: fixOwnership(only: only), timeBased: false)
+            writeMetrics(force: false)
         }
         systemd.status(status())
     }
@@ -213,7 +218,8 @@ final class Daemon {
             if timeBased {
                 conditions += rules.trackConditions(
                     lastWrites: try inventory.trackLastWrites(), volumes: volumes, now: now)
-                evaluated.insert(.trackStale)
+                conditions += mountConditions(volumes, now: now)
+                evaluated.formUnion([.trackStale, .volumeUnmounted])
             }
             if let links {
                 conditions += AlertRules.linkConditions(links)
@@ -236,6 +242,38 @@ final class Daemon {
                 now: now)
         } catch {
             Log.error("alerts could not be evaluated: \(error.description)")
+        }
+    }
+
+    /// `volume-unmounted` after `alerts.mount_grace` (a rollout is not an incident).
+    private func mountConditions(_ volumes: [VolumeRecord], now: Int64) -> [AlertCondition] {
+        guard context.config.volumes.contains(where: { $0.expect && $0.mount != nil }) else { return [] }
+        let finder = ContainerMounts()
+        let containers = finder.containers()
+        let missing = AlertRules.unmountedClaims(
+            context.config, mounts: finder.scan(volumes: volumes, containers: containers), containers: containers)
+        let claims = Set(missing.map(\.claim))
+        unmountedSince = unmountedSince.filter { claims.contains($0.key) }
+        return missing.compactMap { v in
+            let since = unmountedSince[v.claim] ?? now
+            unmountedSince[v.claim] = since
+            return now - since >= context.config.mountGrace
+                ? AlertRules.unmountedCondition(v, since: since, now: now) : nil
+        }
+    }
+
+    /// The node_exporter textfile (`metrics.textfile`): after every full scan, and at most every
+    /// 15 s after inotify batches (each write is an fsync and a rename). Used bytes come from the
+    /// last reconcile's walk.
+    private func writeMetrics(force: Bool) {
+        guard let path = context.config.metricsTextfile else { return }
+        let now = SystemClock.monotonicNs()
+        guard force || now - lastMetricsNs >= 15_000_000_000 else { return }
+        lastMetricsNs = now
+        do {
+            try Metrics.writeTextfile(path, inventory: inventory, usedBytes: usedBytes)
+        } catch {
+            Log.error("metrics: \(error.message)")
         }
     }
 

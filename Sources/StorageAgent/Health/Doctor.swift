@@ -23,6 +23,7 @@ struct Doctor {
         checks += freeSpace()
         checks += capacity(volumes)
         checks.append(ephemeral())
+        checks += mounts(volumes)
         checks.append(indexFreshness())
         checks.append(journal())
         checks += recentWrites(try inventory.trackLastWrites(), volumes)
@@ -177,6 +178,31 @@ struct Doctor {
             "ephemeral", pods.sorted().joined(separator: ", "),
             "\(files.count) tracked files (\(Format.size(bytes))) in container writable layers: lost on restart",
             hint: "storage-agent ephemeral; kubectl describe deployment ... | grep -A 15 Mounts:")
+    }
+
+    /// Expected mounts: the incident's "no container mounted observer-data-pvc at /app/data".
+    func mounts(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
+        let expected = config.volumes.filter { $0.expect && $0.mount != nil }
+        guard !expected.isEmpty else { return [] }
+        let finder = ContainerMounts()
+        let containers = finder.containers()
+        let mounts = finder.scan(volumes: volumes, containers: containers)
+        return expected.map { v in
+            let path = v.mount!
+            let hint =
+                "kubectl describe deployment -n \(v.namespace) ... | grep -A 15 Mounts:; check the PVC is listed in "
+                + "kustomization.yaml resources"
+            if let m = mounts.first(where: {
+                $0.namespace == v.namespace && $0.pvc == v.pvc && $0.containerPath == path
+            }) {
+                return .pass("volume-mounted", v.claim, "at \(path) in \(m.pod ?? m.podUID ?? "pid \(m.pid)")")
+            }
+            guard containers.contains(where: { $0.pod.namespace == v.namespace }) else {
+                return .warn("volume-mounted", v.claim, "no running container in namespace \(v.namespace)", hint: hint)
+            }
+            return .fail(
+                "volume-mounted", v.claim, "no running container of \(v.namespace) mounts it at \(path)", hint: hint)
+        }
     }
 
     func indexFreshness() -> DoctorCheck {

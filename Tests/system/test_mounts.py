@@ -1,0 +1,156 @@
+"""Who mounts what: "containers" are real processes in their own mount namespaces, chrooted onto a
+private root with a volume bind-mounted at /app/data, in a real pod cgroup, with a real kubelet
+pod directory. Nothing is written inside any container's mount namespace but its own tmpfs."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from conftest import alerts, journal, wait_for
+
+CGROUP = "/sys/fs/cgroup/systemd"
+
+
+class Container:
+    """`unshare --mount --propagation private`: a tmpfs root with /usr bound in, the volume at
+    /app/data (or nothing there), then chroot and sleep. Its pid is the container's init."""
+
+    def __init__(self, workdir, cgroup_dir, volume=None, read_only=False):
+        self.root = os.path.join(workdir, f"root-{uuid.uuid4().hex[:6]}")
+        os.makedirs(self.root)
+        bind = ""
+        if volume:
+            bind = f"mount --bind '{volume}' \"$R/app/data\" && " + ("mount -o remount,bind,ro \"$R/app/data\" && " if read_only else "")
+        script = (
+            f"R='{self.root}' && mount -t tmpfs tmpfs \"$R\" && mkdir -p \"$R/usr\" \"$R/app/data\" && "
+            "ln -s usr/bin \"$R/bin\" && ln -s usr/lib \"$R/lib\" && ln -s usr/lib64 \"$R/lib64\" && "
+            f"mount --bind /usr \"$R/usr\" && {bind}"
+            # Join the pod's cgroup before becoming the container's init.
+            f"echo $$ > '{cgroup_dir}/cgroup.procs' && exec chroot \"$R\" /usr/bin/sleep 600"
+        )
+        self.proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", script])
+        assert wait_for(lambda: self.comm() == "sleep", timeout=10), "container did not start"
+        self.pid = self.proc.pid
+
+    def comm(self):
+        try:
+            with open(f"/proc/{self.proc.pid}/comm") as f:
+                return f.read().strip()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def pod(tree, monkeypatch):
+    """A pod: its cgroup (cgroupfs-driver path), and its kubelet directory."""
+    if not os.path.isdir(CGROUP):
+        pytest.fail(f"{CGROUP} (cgroup v1 name=systemd) is needed to place test containers in a pod cgroup")
+    uid = str(uuid.uuid4())
+    base = os.path.join(CGROUP, f"sa-test-{tree.tag}")
+    cgroup_dir = os.path.join(base, "kubepods", "besteffort", f"pod{uid}", "c" + uuid.uuid4().hex)
+    os.makedirs(cgroup_dir)
+    kubelet = os.path.join(tree.dir, "kubelet")
+    pod_dir = os.path.join(kubelet, "pods", uid)
+    os.makedirs(os.path.join(pod_dir, "containers", "observer"))
+    with open(os.path.join(pod_dir, "etc-hosts"), "w") as f:
+        f.write("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                "10.42.0.17\tobserver-0\n")
+    projected = os.path.join(pod_dir, "volumes", "kubernetes.io~projected", "kube-api-access-x7k2p")
+    os.makedirs(projected)
+    with open(os.path.join(projected, "namespace"), "w") as f:
+        f.write(f"obs-{tree.tag}")
+    monkeypatch.setenv("STORAGE_AGENT_KUBELET_ROOT", kubelet)
+    running = []
+
+    def start(volume=None, read_only=False):
+        c = Container(tree.dir, cgroup_dir, volume, read_only)
+        running.append(c)
+        return c
+
+    yield uid, start
+    for c in running:
+        c.stop()
+    # Remove the cgroups bottom-up once empty.
+    for d in sorted((os.path.join(r, x) for r, ds, _ in os.walk(base) for x in ds), key=len, reverse=True):
+        os.rmdir(d)
+    os.rmdir(base)
+
+
+def agent(agent_bin, tree, *args):
+    return subprocess.run([agent_bin, "--config", tree.config_path, *args], capture_output=True, text=True)
+
+
+def test_mounts_reports_the_container_the_path_and_the_pod(agent_bin, tree, pod):
+    uid, start = pod
+    NS = f"obs-{tree.tag}"
+    v = tree.volume(NS, "observer-data-pvc")
+    tree.write(os.path.join(v, "assets", "scalp", "20261121_09.jsonl"), "{}\n")
+    c = start(v)
+    ro = start(v, read_only=True)
+    r = agent(agent_bin, tree, "mounts", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == 2
+    for row in rows:
+        assert set(row) == {"namespace", "pvc", "volume_path", "container_path", "pod_uid", "pod", "pod_namespace",
+                            "container", "pid", "read_only"}
+        assert row["namespace"] == NS and row["pvc"] == "observer-data-pvc"
+        assert row["volume_path"] == v
+        assert row["container_path"] == "/app/data"
+        assert row["pod_uid"] == uid and row["pod"] == "observer-0" and row["pod_namespace"] == NS
+        assert row["container"] == "observer"
+    assert {(row["pid"], row["read_only"]) for row in rows} == {(c.pid, False), (ro.pid, True)}
+    listed = json.loads(agent(agent_bin, tree, "pvc", "list", "--json").stdout)
+    assert [x["mounts"] for x in listed if x["path"] == v] == [2]
+    # Nothing was written into the containers' view of the volume.
+    assert sorted(os.listdir(v)) == ["assets"]
+
+
+def test_volume_unmounted_fires_after_the_grace_period_and_resolves(tree, daemon, pod):
+    uid, start = pod
+    NS = f"obs-{tree.tag}"
+    v = tree.volume(NS, "observer-data-pvc")
+    tree.write_config(f"volumes:\n  - pvc: {NS}/observer-data-pvc\n    expect: true\n    mount: /app/data\n"
+                      "alerts:\n  mount_grace: 2s\n")
+    mounted = start(v)
+    daemon.start()
+    doctor = json.loads(agent(daemon.bin, tree, "doctor", "--json").stdout)
+    assert [c["status"] for c in doctor if c["check"] == "volume-mounted"] == ["pass"]
+    # A rollout replaced the pod's container with one that lost its volume mount.
+    mounted.stop()
+    start(None)
+    daemon.reload()  # a cycle: unmounted since now, inside the grace period
+    time.sleep(0.5)
+    assert not entries_for(NS)
+    time.sleep(2.0)
+    daemon.reload()
+    got = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "volume-unmounted", PVC_NAME="observer-data-pvc",
+                                   PVC_NAMESPACE=NS))
+    assert got, daemon.output()
+    assert got[-1]["MESSAGE_ID"] == "9a9098847b3f44bfbaf94f62abc71e5b" and got[-1]["PRIORITY"] == "3"
+    assert "/app/data" in got[-1]["MESSAGE"]
+    doctor = json.loads(agent(daemon.bin, tree, "doctor", "--json").stdout)
+    failed = [c for c in doctor if c["check"] == "volume-mounted"]
+    assert failed[0]["status"] == "fail" and "grep -A 15 Mounts:" in failed[0]["hint"]
+    # The mount is back: resolved.
+    start(v)
+    daemon.reload()
+    assert wait_for(lambda: journal("STORAGE_AGENT_ALERT", "volume-unmounted", PVC_NAMESPACE=NS,
+                                    STORAGE_AGENT_STATE="resolved"))
+
+
+def entries_for(ns):
+    return [e for e in journal("STORAGE_AGENT_ALERT", "volume-unmounted", PVC_NAMESPACE=ns)
+            if e.get("STORAGE_AGENT_STATE") == "firing"]
