@@ -13,6 +13,23 @@ public struct ConfiguredPath: Sendable, Equatable {
     }
 }
 
+/// A volume the kubelet mounted for a pod (found by the executable, which knows pods).
+public struct KubeletVolume: Sendable, Equatable {
+    public var path: String
+    public var namespace: String?
+    public var pvc: String?
+    public var pv: String?
+    public var ephemeral: Bool
+
+    public init(path: String, namespace: String?, pvc: String?, pv: String?, ephemeral: Bool) {
+        self.path = path
+        self.namespace = namespace
+        self.pvc = pvc
+        self.pv = pv
+        self.ephemeral = ephemeral
+    }
+}
+
 /// A storage root or configured path that could not be read.
 public struct ResolveProblem: Sendable, CustomStringConvertible {
     public let path: String
@@ -38,15 +55,17 @@ public struct Resolver: Sendable {
     public var configured: [ConfiguredPath]
     /// nil when `kubernetes.pv_command` is off or failed: directory names are all we know.
     public var persistentVolumes: [PersistentVolume]?
+    public var kubelet: [KubeletVolume]
 
     public init(
         roots: [String], pattern: PathPattern? = nil, configured: [ConfiguredPath] = [],
-        persistentVolumes: [PersistentVolume]? = nil
+        persistentVolumes: [PersistentVolume]? = nil, kubelet: [KubeletVolume] = []
     ) {
         self.roots = roots.map(Self.normalize)
         self.pattern = pattern
         self.configured = configured
         self.persistentVolumes = persistentVolumes
+        self.kubelet = kubelet
     }
 
     public func resolve() -> Resolution {
@@ -98,6 +117,25 @@ public struct Resolver: Sendable {
                     namespace: entry.namespace, pvc: entry.pvc, pv: nil, root: root, components: components,
                     state: .current, source: .config, capacity: nil, createdNs: created))
             taken.insert(path)
+        }
+        // Kubelet pod volumes, except the ones that are a bind of a directory already found (a
+        // local PV's directory under a storage root shows up again under the pod).
+        var identities: Set<[UInt64]> = []
+        for v in volumes {
+            if let st = try? v.open().stat() { identities.insert([st.device, st.inode]) }
+        }
+        for k in kubelet where !taken.contains(Self.normalize(k.path)) {
+            guard let dir = try? Descriptor.openDirectory(path: k.path), let st = try? dir.stat(),
+                identities.insert([st.device, st.inode]).inserted
+            else { continue }
+            let (root, components) = split(Self.normalize(k.path))
+            volumes.append(
+                Volume(
+                    namespace: k.namespace, pvc: k.pvc, pv: k.pv, root: root, components: components,
+                    state: k.ephemeral ? .ephemeral : (k.pvc == nil ? .unknown : .current), source: .kubelet,
+                    capacity: nil,
+                    createdNs: Self.createdNs(dir)))
+            taken.insert(Self.normalize(k.path))
         }
         Self.rankRecreated(&volumes)
         volumes.sort { ($0.path.utf8.lexicographicallyPrecedes($1.path.utf8)) }

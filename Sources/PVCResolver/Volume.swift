@@ -44,6 +44,8 @@ public struct Volume: Sendable, Equatable {
 
 public enum VolumeState: String, Sendable, CaseIterable {
     case current, stale, orphan, unknown
+    /// A pod's emptyDir: its data dies with the pod.
+    case ephemeral
 }
 
 public enum VolumeSource: String, Sendable, CaseIterable {
@@ -55,4 +57,6 @@ public enum VolumeSource: String, Sendable, CaseIterable {
     case api
     /// A `path:` entry of the configuration (hostPath layouts).
     case config
+    /// A kubelet pod volume: CSI, local-volume or emptyDir under /var/lib/kubelet/pods.
+    case kubelet
 }

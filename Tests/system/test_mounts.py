@@ -154,3 +154,47 @@ def test_volume_unmounted_fires_after_the_grace_period_and_resolves(tree, daemon
 def entries_for(ns):
     return [e for e in journal("STORAGE_AGENT_ALERT", "volume-unmounted", PVC_NAMESPACE=ns)
             if e.get("STORAGE_AGENT_STATE") == "firing"]
+
+
+def test_kubelet_volumes_are_volumes_and_emptydir_is_ephemeral(agent_bin, tree, pod, journald):
+    uid, _ = pod
+    NS = f"obs-{tree.tag}"
+    kubelet = os.environ["STORAGE_AGENT_KUBELET_ROOT"]
+    volumes = os.path.join(kubelet, "pods", uid, "volumes")
+    # A CSI persistent disk (GKE, seed 004) with the kubelet's vol_data.json.
+    csi = os.path.join(volumes, "kubernetes.io~csi", "pvc-0c1d2e3f-0000-4000-8000-00000000c51d")
+    tree.write(os.path.join(csi, "mount", "assets", "scalp", "20261121_09.jsonl"), "{}\n{}\n")
+    with open(os.path.join(csi, "vol_data.json"), "w") as f:
+        json.dump({"driver": "pd.csi.storage.gke.io", "specVolID": "pvc-0c1d2e3f-0000-4000-8000-00000000c51d",
+                   "volumeHandle": "projects/p/zones/z/disks/d"}, f)
+    # An emptyDir holding a tracked file: it dies with the pod.
+    tree.write(os.path.join(volumes, "kubernetes.io~empty-dir", "scratch", "20261121.log"), "x\n")
+    # A local PV: the kubelet's bind of a storage-root directory must not be indexed twice.
+    local = tree.volume(NS, "observer-logs-pvc")
+    tree.write(os.path.join(local, "a.log"), "x\n")
+    bind = os.path.join(volumes, "kubernetes.io~local-volume", os.path.basename(local).split("_")[0])
+    os.makedirs(bind)
+    assert subprocess.run(["mount", "--bind", local, bind]).returncode == 0
+    try:
+        r = agent(agent_bin, tree, "pvc", "list", "--json")
+        assert r.returncode == 0, r.stderr
+        rows = {row["path"]: row for row in json.loads(r.stdout)}
+        assert rows[os.path.join(csi, "mount")]["source"] == "kubelet"
+        assert rows[os.path.join(csi, "mount")]["pv"] == "pvc-0c1d2e3f-0000-4000-8000-00000000c51d"
+        assert rows[os.path.join(csi, "mount")]["namespace"] == NS
+        assert rows[os.path.join(csi, "mount")]["files"] == 1
+        scratch = os.path.join(volumes, "kubernetes.io~empty-dir", "scratch")
+        assert rows[scratch]["state"] == "ephemeral"
+        assert bind not in rows and rows[local]["source"] == "dirname"
+        q = json.loads(agent(agent_bin, tree, "query", "--track", "scalp", "--json").stdout)
+        assert [x["path"] for x in q] == [os.path.join(csi, "mount", "assets", "scalp", "20261121_09.jsonl")]
+        # The daemon raises ephemeral-writes for the emptyDir.
+        from conftest import Daemon
+        d = Daemon(agent_bin, tree).start()
+        try:
+            got = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "ephemeral-writes", VOLUME_PATH=scratch))
+            assert got and got[0]["MESSAGE_ID"] == "b3caa567c5ab4c74a69c44eca00afd04" and got[0]["PRIORITY"] == "3"
+        finally:
+            d.stop()
+    finally:
+        subprocess.run(["umount", bind])

@@ -56,6 +56,14 @@ struct AlertRules {
                         "Volume directory \(v.path) is claimed by no PersistentVolume and holds \(Format.size(v.bytes)) "
                         + "in \(v.files) files"))
         }
+        for v in live where v.state == "ephemeral" && v.files > 0 {
+            out.append(
+                AlertCondition(
+                    type: .ephemeralWrites, subject: v.path, namespace: v.namespace, volumePath: v.path,
+                    numbers: [("BYTES", v.bytes), ("FILES", Int64(v.files))],
+                    message: "\(v.files) tracked files (\(Format.size(v.bytes))) are in an emptyDir volume "
+                        + "(\(v.path)): they die with the pod"))
+        }
         for p in problems where config.storageRoots.contains(p.path) {
             out.append(
                 AlertCondition(

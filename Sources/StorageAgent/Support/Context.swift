@@ -49,7 +49,8 @@ struct Context {
             v.path.map { ConfiguredPath(path: $0, namespace: v.namespace, pvc: v.pvc) }
         }
         var resolution = Resolver(
-            roots: config.storageRoots, pattern: config.pathPattern, configured: configured, persistentVolumes: pvs
+            roots: config.storageRoots, pattern: config.pathPattern, configured: configured, persistentVolumes: pvs,
+            kubelet: KubeletVolumes().discover(persistentVolumes: pvs)
         ).resolve()
         for i in resolution.volumes.indices where resolution.volumes[i].capacity == nil {
             let claim = resolution.volumes[i].claim
