@@ -85,7 +85,7 @@ deb: deps deps-deb
 	  README.md packaging/prometheus/storage-agent-rules.yml $(DEB_STAGE)/payload/
 	$(STATIC_DIR)/release/storage-agent --generate-completion-script bash > $(DEB_STAGE)/payload/storage-agent.bash
 	$(SWIFT) package --scratch-path $(STATIC_DIR) --allow-writing-to-directory $(DEB_STAGE)/payload \
-	  generate-manual --section 8 --authors "storage-agent developers" --output-directory $(DEB_STAGE)/payload storage-agent
+	  generate-manual --section 8 --authors "storage-agent developers" --output-directory $(DEB_STAGE)/payload
 	sh packaging/man/append-sections.sh $(DEB_STAGE)/payload/storage-agent.8
 	cd $(DEB_STAGE) && dpkg-buildpackage -b -us -uc --no-sign >$(DEB_ROOT)/build.log 2>&1 || (tail -30 $(DEB_ROOT)/build.log; exit 1)
 	mkdir -p dist && mv $(DEB_ROOT)/storage-agent_$(VERSION)_$(ARCH).deb $(DEB_ROOT)/storage-agent-dbgsym_$(VERSION)_$(ARCH).*deb dist/
