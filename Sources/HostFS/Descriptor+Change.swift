@@ -77,6 +77,13 @@ extension Descriptor {
         try Self.withName(name) { (c) throws(SystemError) in try openDirectory(named: c) }
     }
 
+    /// `openDirectory(named:)` for a NUL-terminated name kept from a listing (a walk's pending child).
+    public func openDirectory(cName: [CChar]) throws(SystemError) -> Descriptor {
+        try cName.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
+            try openDirectory(named: p.baseAddress!)
+        }
+    }
+
     /// `stat(named:)` for a Swift string.
     public func stat(name: String) throws(SystemError) -> FileStat {
         try Self.withName(name) { (c) throws(SystemError) in try stat(named: c) }

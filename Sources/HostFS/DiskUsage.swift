@@ -29,9 +29,7 @@ public enum DiskUsage {
         while let next = stack.popLast() {
             let dir: Descriptor
             do {
-                dir = try next.name.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
-                    try next.parent.openDirectory(named: p.baseAddress!)
-                }
+                dir = try next.parent.openDirectory(cName: next.name)
             } catch {
                 continue
             }

@@ -55,9 +55,7 @@ public struct OwnershipWalk: Sendable {
         while let next = stack.popLast() {
             let dir: Descriptor
             do {
-                dir = try next.name.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
-                    try next.parent.openDirectory(named: p.baseAddress!)
-                }
+                dir = try next.parent.openDirectory(cName: next.name)
             } catch {
                 report.skipped.append(
                     (next.path, error.looksLikeTampering ? "swapped for a non-directory" : error.message))

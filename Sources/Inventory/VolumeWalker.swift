@@ -89,7 +89,7 @@ struct VolumeWalker {
         while let next = stack.popLast() {
             let dir: Descriptor
             do {
-                dir = try Self.openChild(next.parent, next.name)
+                dir = try next.parent.openDirectory(cName: next.name)
             } catch {
                 let reason =
                     error.looksLikeTampering ? "replaced by a non-directory while scanning (skipped)" : error.message
@@ -143,7 +143,7 @@ struct VolumeWalker {
         guard !path.isEmpty else { return (root, nil) }
         for component in path.split(separator: 0x2F) {
             let name = component.map { CChar(bitPattern: $0) } + [0]
-            guard let next = try? Self.openChild(dir, name), let st = try? next.stat(), st.device == device else {
+            guard let next = try? dir.openDirectory(cName: name), let st = try? next.stat(), st.device == device else {
                 return nil
             }
             track = Array(component).withUnsafeBytes { options.classifier.directoryTrack($0, inherited: track) }
@@ -161,12 +161,6 @@ struct VolumeWalker {
     mutating func walkGone() throws {
         knownDirs = try reader.directories(volumeID)
         try vanishedDirectories()
-    }
-
-    static func openChild(_ parent: Descriptor, _ name: [CChar]) throws(SystemError) -> Descriptor {
-        try name.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
-            try parent.openDirectory(named: p.baseAddress!)
-        }
     }
 
     private mutating func push(parent: Descriptor, path: [UInt8], into stack: inout [Pending]) {

@@ -9,9 +9,7 @@ struct AlertRules {
 
     init(config: Config) {
         self.config = config
-        var zones: [String: ZoneInfo] = [:]
-        for name in Set(config.tracks.compactMap(\.timezone)) { zones[name] = ZoneInfo.load(name) }
-        self.zones = zones
+        zones = ZoneInfo.zones(for: config)
     }
 
     /// The condition types `volumeConditions` decides.

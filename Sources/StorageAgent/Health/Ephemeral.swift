@@ -169,9 +169,7 @@ struct EphemeralScanner: Sendable {
         while let next = stack.popLast() {
             let dir: Descriptor
             do {
-                dir = try next.name.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
-                    try next.parent.openDirectory(named: p.baseAddress!)
-                }
+                dir = try next.parent.openDirectory(cName: next.name)
             } catch {
                 if !error.isVanished { skipped(display + RawName.display(next.path), error.message) }
                 continue

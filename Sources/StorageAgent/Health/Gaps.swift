@@ -7,9 +7,7 @@ struct Gaps {
 
     init(config: Config) {
         self.config = config
-        var zones: [String: ZoneInfo] = [:]
-        for name in Set(config.tracks.compactMap(\.timezone)) { zones[name] = ZoneInfo.load(name) }
-        self.zones = zones
+        zones = ZoneInfo.zones(for: config)
     }
 
     struct Gap: Sendable {

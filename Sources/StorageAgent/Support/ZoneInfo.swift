@@ -6,6 +6,13 @@ struct ZoneInfo: Sendable {
     var offsets: [Int32] = []
     var initialOffset: Int32 = 0
 
+    /// The zones the configured tracks name, loaded once.
+    static func zones(for config: Config) -> [String: ZoneInfo] {
+        var zones: [String: ZoneInfo] = [:]
+        for name in Set(config.tracks.compactMap(\.timezone)) { zones[name] = load(name) }
+        return zones
+    }
+
     static func load(_ name: String) -> ZoneInfo? {
         guard TimeZoneFile.exists(name), case .success(let bytes) = readFile("/usr/share/zoneinfo/" + name) else {
             return nil
