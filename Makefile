@@ -84,7 +84,8 @@ deb: deps deps-deb
 	cp packaging/systemd/storage-agent.service $(DEB_STAGE)/debian/storage-agent.service
 	cp $(STATIC_DIR)/release/storage-agent packaging/systemd/storage-agent.catalog packaging/config.yaml \
 	  README.md packaging/prometheus/storage-agent-rules.yml $(DEB_STAGE)/payload/
-	$(STATIC_DIR)/release/storage-agent --generate-completion-script bash > $(DEB_STAGE)/payload/storage-agent.bash
+	mkdir -p $(DEB_STAGE)/payload/completions
+	$(STATIC_DIR)/release/storage-agent --generate-completion-script bash > $(DEB_STAGE)/payload/completions/storage-agent
 	@# The plugin builds the package its own way (not static): keep it out of $(STATIC_DIR).
 	$(SWIFT) package --scratch-path .build-manual --allow-writing-to-directory $(DEB_STAGE)/payload \
 	  generate-manual --section 8 --authors "storage-agent developers" --output-directory $(DEB_STAGE)/payload
@@ -96,7 +97,7 @@ deb: deps deps-deb
 
 # Build two versions of the package and prove install, upgrade, remove and purge on a real
 # systemd (PID 1 in a PID namespace).
-test-deb: build
+test-deb: build deps-deb
 	$(MAKE) deb VERSION=$(VERSION)
 	$(MAKE) deb VERSION=$(VERSION).1
 	DEB_OLD=$(CURDIR)/dist/storage-agent_$(VERSION)_$(ARCH).deb DEB_NEW=$(CURDIR)/dist/storage-agent_$(VERSION).1_$(ARCH).deb \
