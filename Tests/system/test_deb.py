@@ -16,7 +16,6 @@ from test_systemd_unit import Systemd
 
 DEB_OLD = os.environ.get("DEB_OLD")
 DEB_NEW = os.environ.get("DEB_NEW")
-pytestmark = pytest.mark.skipif(not (DEB_OLD and DEB_NEW), reason="run through `make test-deb`, which builds both packages")
 
 PACKAGE_FILES = [
     "/usr/bin/storage-agent",
@@ -31,6 +30,8 @@ PACKAGE_FILES = [
 
 @pytest.fixture(scope="module")
 def node():
+    if not (DEB_OLD and DEB_NEW):
+        pytest.fail("DEB_OLD and DEB_NEW are not set: run this through `make test-deb`, which builds both packages")
     assert not os.path.exists("/usr/bin/storage-agent"), "storage-agent is already installed here; refusing to touch it"
     s = Systemd()
     tree = Tree()
