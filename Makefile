@@ -86,7 +86,8 @@ deb: deps deps-deb
 	cp $(STATIC_DIR)/release/storage-agent packaging/systemd/storage-agent.catalog packaging/config.yaml \
 	  README.md packaging/prometheus/storage-agent-rules.yml $(DEB_STAGE)/payload/
 	mkdir -p $(DEB_STAGE)/payload/completions
-	$(STATIC_DIR)/release/storage-agent --generate-completion-script bash > $(DEB_STAGE)/payload/completions/storage-agent
+	$(STATIC_DIR)/release/storage-agent --generate-completion-script bash | sed '1{/^#!/d}' \
+	  > $(DEB_STAGE)/payload/completions/storage-agent
 	@# The plugin builds the package its own way (not static): keep it out of $(STATIC_DIR).
 	$(SWIFT) package --scratch-path .build-manual --allow-writing-to-directory $(DEB_STAGE)/payload \
 	  generate-manual --section 8 --authors "storage-agent developers" --output-directory $(DEB_STAGE)/payload
