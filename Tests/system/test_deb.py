@@ -35,6 +35,15 @@ def node():
     assert not os.path.exists("/usr/bin/storage-agent"), "storage-agent is already installed here; refusing to touch it"
     s = Systemd()
     tree = Tree()
+    # This machine is built from a container image whose /usr/sbin/policy-rc.d forbids starting
+    # services (exit 101), which a node does not have. Inside the test's own mount namespace
+    # only, let maintainer scripts start services as on a node; the host's file is untouched.
+    if os.path.exists("/usr/sbin/policy-rc.d"):
+        allow = os.path.join(tree.dir, "policy-rc.d")
+        with open(allow, "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(allow, 0o755)
+        s.run("mount", "--bind", allow, "/usr/sbin/policy-rc.d", check=True)
     try:
         yield s, tree
     finally:
