@@ -35,6 +35,11 @@ public enum JSON: Sendable, Equatable {
 public struct JSONError: Error, Sendable, CustomStringConvertible {
     public let offset: Int
     public let reason: String
+
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 

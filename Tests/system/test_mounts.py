@@ -59,7 +59,8 @@ def pod(tree, monkeypatch):
         pytest.fail(f"{CGROUP} (cgroup v1 name=systemd) is needed to place test containers in a pod cgroup")
     uid = str(uuid.uuid4())
     base = os.path.join(CGROUP, f"sa-test-{tree.tag}")
-    cgroup_dir = os.path.join(base, "kubepods", "besteffort", f"pod{uid}", "c" + uuid.uuid4().hex)
+    cid = uuid.uuid4().hex + uuid.uuid4().hex  # a container id: 64 hex digits, the cgroupfs leaf
+    cgroup_dir = os.path.join(base, "kubepods", "besteffort", f"pod{uid}", cid)
     os.makedirs(cgroup_dir)
     kubelet = os.path.join(tree.dir, "kubelet")
     pod_dir = os.path.join(kubelet, "pods", uid)
@@ -79,6 +80,8 @@ def pod(tree, monkeypatch):
         running.append(c)
         return c
 
+    start.cid = cid
+    start.pod_dir = pod_dir
     yield uid, start
     for c in running:
         c.stop()
@@ -198,3 +201,25 @@ def test_kubelet_volumes_are_volumes_and_emptydir_is_ephemeral(agent_bin, tree, 
             d.stop()
     finally:
         subprocess.run(["umount", bind])
+
+
+def test_container_names_from_crictl_when_the_pod_has_several(agent_bin, tree, pod):
+    uid, start = pod
+    NS = f"obs-{tree.tag}"
+    os.makedirs(os.path.join(start.pod_dir, "containers", "sidecar"))  # two containers: the kubelet dir can't tell
+    v = tree.volume(NS, "observer-data-pvc")
+    start(v)
+    plain = json.loads(agent(agent_bin, tree, "mounts", "--json").stdout)
+    assert [m["container"] for m in plain] == [None]
+    cri = os.path.join(tree.dir, "crictl.json")
+    with open(cri, "w") as f:
+        json.dump({"containers": [{"id": start.cid, "podSandboxId": "s1", "metadata": {"name": "observer"},
+                                   "labels": {"io.kubernetes.container.name": "observer",
+                                              "io.kubernetes.pod.name": "observer-0",
+                                              "io.kubernetes.pod.namespace": NS, "io.kubernetes.pod.uid": uid}}]}, f)
+    tree.write_config(f"kubernetes:\n  crictl_command: cat {cri}\n")
+    named = json.loads(agent(agent_bin, tree, "mounts", "--json").stdout)
+    assert [(m["container"], m["pod"], m["pod_namespace"]) for m in named] == [("observer", "observer-0", NS)]
+    tree.write_config("kubernetes:\n  crictl_command: exit 2\n")
+    failing = agent(agent_bin, tree, "mounts", "--json")
+    assert failing.returncode == 0 and "container names from the kubelet directory only" in failing.stderr

@@ -30,7 +30,8 @@ struct DoctorCommand: ParsableCommand {
         let checks: [DoctorCheck]
         do {
             checks = try Doctor(
-                config: context.config, resolution: resolution, inventory: inventory, indexAge: age, now: now
+                config: context.config, resolution: resolution, inventory: inventory, indexAge: age, now: now,
+                containerMounts: context.containerMounts()
             )
             .run()
         } catch {

@@ -25,7 +25,7 @@ struct MountsCommand: ParsableCommand {
         let inventory = try context.inventoryForReading(refresh: false)
         let volumes: [VolumeRecord]
         do { volumes = try inventory.volumes() } catch { throw AgentError(error) }
-        let finder = ContainerMounts()
+        let finder = context.containerMounts()
         let mounts = finder.scan(volumes: volumes, containers: finder.containers())
         if json {
             Output.out(

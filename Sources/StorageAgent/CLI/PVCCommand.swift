@@ -29,7 +29,7 @@ struct PVCCommand: ParsableCommand {
             let context = try Context(global)
             let inventory = try context.inventoryForReading(refresh: false)
             let volumes = try Self.read(inventory)
-            let finder = ContainerMounts()
+            let finder = context.containerMounts()
             let mounts = finder.scan(volumes: volumes, containers: finder.containers())
             var mounted: [String: Int] = [:]
             for (path, list) in Dictionary(grouping: mounts, by: { $0.volumePath }) {

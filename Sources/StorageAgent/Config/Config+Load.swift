@@ -159,8 +159,12 @@ struct ConfigReader {
                 }
             case "owner": c.owner = try owner(v, "owner")
             case "kubernetes":
-                for k in try entries(v, "kubernetes", allowed: ["pv_command"]) {
-                    c.pvCommand = try optionalString(k.value, "kubernetes.pv_command")
+                for k in try entries(v, "kubernetes", allowed: ["pv_command", "crictl_command"]) {
+                    if k.key == "pv_command" {
+                        c.pvCommand = try optionalString(k.value, "kubernetes.pv_command")
+                    } else {
+                        c.crictlCommand = try optionalString(k.value, "kubernetes.crictl_command")
+                    }
                 }
             case "path_pattern":
                 if let p = try optionalString(v, "path_pattern") {

@@ -12,6 +12,8 @@ struct Config: Sendable {
     var rescanInterval: Int64 = 600
     var owner = Owner(uid: 999, gid: 999)
     var pvCommand: String?
+    /// `crictl ps -o json` (e.g. `k3s crictl ps -o json`), for container names in `mounts`.
+    var crictlCommand: String?
     var pathPattern: PathPattern?
     var tracks: [Track] = Track.defaults
     var volumes: [VolumeConfig] = []

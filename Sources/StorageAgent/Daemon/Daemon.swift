@@ -248,7 +248,7 @@ final class Daemon {
     /// `volume-unmounted` after `alerts.mount_grace` (a rollout is not an incident).
     private func mountConditions(_ volumes: [VolumeRecord], now: Int64) -> [AlertCondition] {
         guard context.config.volumes.contains(where: { $0.expect && $0.mount != nil }) else { return [] }
-        let finder = ContainerMounts()
+        let finder = context.containerMounts()
         let containers = finder.containers()
         let missing = AlertRules.unmountedClaims(
             context.config, mounts: finder.scan(volumes: volumes, containers: containers), containers: containers)

@@ -11,6 +11,8 @@ struct Doctor {
     /// Age of the index's last scan before doctor's own, in seconds (nil: never scanned).
     let indexAge: Int64?
     let now: Int64
+    /// Running containers' mounts (names from crictl when configured).
+    var containerMounts = ContainerMounts()
 
     func run() throws(InventoryError) -> [DoctorCheck] {
         var checks: [DoctorCheck] = []
@@ -184,7 +186,7 @@ struct Doctor {
     func mounts(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
         let expected = config.volumes.filter { $0.expect && $0.mount != nil }
         guard !expected.isEmpty else { return [] }
-        let finder = ContainerMounts()
+        let finder = containerMounts
         let containers = finder.containers()
         let mounts = finder.scan(volumes: volumes, containers: containers)
         return expected.map { v in

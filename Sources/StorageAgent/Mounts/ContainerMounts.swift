@@ -24,6 +24,10 @@ struct ContainerMount: Sendable, Equatable {
 struct ContainerMounts {
     var procRoot = "/proc"
     var kubeletRoot = PodIdentity.defaultKubeletRoot
+    /// Names from the container runtime, when configured; the kubelet directory otherwise.
+    var cri = CRIContainers()
+
+    init(cri: CRIContainers = CRIContainers()) { self.cri = cri }
 
     /// A running container: its first process and pod.
     struct Container: Sendable {
@@ -35,10 +39,12 @@ struct ContainerMounts {
     /// Processes in pod cgroups, one per mount namespace (the lowest pid, the container's init).
     func containers() -> [Container] {
         var byNamespace: [String: (Int32, String)] = [:]
+        var containerIDs: [Int32: String] = [:]
         for pid in Self.pids(procRoot) {
             guard case .success(let cgroup) = readFile("\(procRoot)/\(pid)/cgroup"),
                 let uid = PodIdentity.podUID(cgroup: cgroup)
             else { continue }
+            containerIDs[pid] = CRIContainers.containerID(cgroup: cgroup)
             var link = [CChar](repeating: 0, count: 128)
             let n = readlink("\(procRoot)/\(pid)/ns/mnt", &link, link.count - 1)
             guard n > 0 else { continue }
@@ -49,8 +55,13 @@ struct ContainerMounts {
         var pods: [String: PodIdentity] = [:]
         return byNamespace.values.sorted { $0.0 < $1.0 }.compactMap { pid, uid in
             guard let mounts = MountInfo.read(pid: pid, procRoot: procRoot) else { return nil }
-            let pod = pods[uid] ?? PodIdentity.read(uid: uid, kubeletRoot: kubeletRoot)
+            var pod = pods[uid] ?? PodIdentity.read(uid: uid, kubeletRoot: kubeletRoot)
             pods[uid] = pod
+            if let id = containerIDs[pid], let entry = cri.byID[id], entry.podUID == nil || entry.podUID == uid {
+                pod.name = entry.pod ?? pod.name
+                pod.namespace = entry.namespace ?? pod.namespace
+                pod.container = entry.container
+            }
             return Container(pid: pid, pod: pod, mounts: mounts)
         }
     }

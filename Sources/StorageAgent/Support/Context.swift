@@ -59,6 +59,19 @@ struct Context {
         return resolution
     }
 
+    /// Running containers' mounts, with names from `kubernetes.crictl_command` when configured.
+    func containerMounts() -> ContainerMounts {
+        guard let command = config.crictlCommand else { return ContainerMounts() }
+        do {
+            return ContainerMounts(cri: try CRIContainers.parse(try ExternalCommand.run(command)))
+        } catch let error as ExternalCommand.Failure {
+            Self.warn("kubernetes.crictl_command \(error); container names from the kubelet directory only")
+        } catch {
+            Self.warn("kubernetes.crictl_command output is not crictl ps -o json (\(error))")
+        }
+        return ContainerMounts()
+    }
+
     /// Fails when nothing at all could be read; otherwise reports unreadable roots as warnings.
     func check(_ resolution: Resolution) throws(AgentError) {
         let problems = resolution.problems
