@@ -28,7 +28,7 @@ extension Inventory {
             let work: [(Volume, Int64)] = try db.transaction {
                 try volumes.map { ($0, try writer.upsertVolume($0)) }
             }
-            let queue = BatchQueue(capacity: 8)
+            let queue = BatchQueue(capacity: 16)
             let dbPath = path
             let timeout = busyTimeoutMs
             let thread = WorkerThread {

@@ -68,7 +68,7 @@ public final class Inventory {
             let db = try Database(path: path)
             sqlite3_busy_timeout(db.handle, busyTimeoutMs)
             try db.execute(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-4000; PRAGMA foreign_keys=OFF")
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-8000; PRAGMA foreign_keys=OFF")
             let version = try db.scalar("PRAGMA user_version") ?? 0
             guard version <= Schema.version else {
                 throw InventoryError(.newerSchema(found: version, supported: Schema.version), path: path, detail: "")

@@ -5,7 +5,11 @@ final class Database {
     let handle: OpaquePointer
     let path: String
 
+    /// Process-wide SQLite settings, applied once before the first connection.
+    private static let configured: Bool = { csqlite_disable_memstatus() == SQLITE_OK }()
+
     init(path: String, flags: Int32 = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) throws(SQLiteError) {
+        _ = Self.configured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
