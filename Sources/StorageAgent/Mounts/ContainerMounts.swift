@@ -45,10 +45,12 @@ struct ContainerMounts {
                 let uid = PodIdentity.podUID(cgroup: cgroup)
             else { continue }
             containerIDs[pid] = CRIContainers.containerID(cgroup: cgroup)
+            // Without ptrace access to another uid's process (the unit has no CAP_SYS_PTRACE), its
+            // namespace link cannot be read: keep the process as its own entry rather than miss it.
             var link = [CChar](repeating: 0, count: 128)
             let n = readlink("\(procRoot)/\(pid)/ns/mnt", &link, link.count - 1)
-            guard n > 0 else { continue }
-            let ns = String(decoding: link.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let ns =
+                n > 0 ? String(decoding: link.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "pid:\(pid)"
             if let existing = byNamespace[ns], existing.0 < pid { continue }
             byNamespace[ns] = (pid, uid)
         }
