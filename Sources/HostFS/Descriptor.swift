@@ -69,3 +69,22 @@ public final class Descriptor {
         return displayPath.hasSuffix("/") ? displayPath + n : displayPath + "/" + n
     }
 }
+
+/// Space on the file system a descriptor lives on.
+public struct FileSystemSpace: Sendable {
+    public var availableBytes: Int64
+    public var totalBytes: Int64
+
+    /// Available to unprivileged writers, as a percentage of the whole.
+    public var freePercent: Double { totalBytes > 0 ? Double(availableBytes) / Double(totalBytes) * 100 : 100 }
+}
+
+extension Descriptor {
+    /// fstatvfs(3).
+    public func fileSystemSpace() throws(SystemError) -> FileSystemSpace {
+        var fs = statvfs()
+        guard fstatvfs(fd, &fs) == 0 else { throw SystemError("fstatvfs", path: displayPath) }
+        let unit = Int64(fs.f_frsize)
+        return FileSystemSpace(availableBytes: Int64(fs.f_bavail) * unit, totalBytes: Int64(fs.f_blocks) * unit)
+    }
+}

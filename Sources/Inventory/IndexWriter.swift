@@ -1,3 +1,4 @@
+import HostFS
 import PVCResolver
 
 /// Applies what the walker found to the index. Owns the write connection during a scan;
@@ -140,7 +141,7 @@ final class IndexWriter {
 
     func recordScan(started: Int64, durationNs: Int64, volumes: Int) throws(SQLiteError) {
         try insertScan.bind(
-            .int(started), .int(SystemClockNow.seconds()), .int(durationNs / 1_000_000), .int(volumes),
+            .int(started), .int(SystemClock.nowNs() / 1_000_000_000), .int(durationNs / 1_000_000), .int(volumes),
             .int(report.files),
             .int(report.counted), .int(report.skipped.count)
         ).run()

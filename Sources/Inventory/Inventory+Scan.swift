@@ -105,7 +105,3 @@ extension Inventory {
         }
     }
 }
-
-enum SystemClockNow {
-    static func seconds() -> Int64 { SystemClock.nowNs() / 1_000_000_000 }
-}

@@ -14,7 +14,7 @@ import Testing
 
     @Test func aHealthyNodePassesWithTheRunbookFormat() {
         let box = CLISandbox()
-        let (data, _) = box.observer()
+        _ = box.observer()
         let config = """
             volumes:
               - pvc: observer-prod/observer-data-pvc
@@ -22,7 +22,6 @@ import Testing
                 fix_ownership: true
             """
         #expect(box.agent(["fix-ownership"], config: config).status == 0)
-        _ = data
         let r = box.agent(["doctor"], config: config)
         #expect(r.status == 0, "\(r.stdout)")
         let lines = r.stdout.split(separator: "\n")

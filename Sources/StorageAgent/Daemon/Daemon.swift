@@ -282,21 +282,14 @@ final class Daemon {
     private func reconcileConditions() -> [AlertCondition] {
         let volumes = (try? inventory.volumes()) ?? []
         var free: [String: Double] = [:]
-        var needsUsage = context.config.metricsTextfile != nil
         for v in volumes where v.state != "stale" {
-            needsUsage = needsUsage || v.capacity != nil
-            guard let dir = try? Descriptor.openDirectory(path: v.path) else { continue }
-            var fs = statvfs()
-            if fstatvfs(dir.fd, &fs) == 0, fs.f_blocks > 0 {
-                free[v.path] = Double(fs.f_bavail) / Double(fs.f_blocks) * 100
+            if let space = try? Descriptor.openDirectory(path: v.path).fileSystemSpace(), space.totalBytes > 0 {
+                free[v.path] = space.freePercent
             }
         }
-        if needsUsage {
-            usedBytes = [:]
-            for v in volumes {
-                if let dir = try? Descriptor.openDirectory(path: v.path) {
-                    usedBytes[v.path] = DiskUsage.allocatedBytes(dir)
-                }
+        if context.config.metricsTextfile != nil || volumes.contains(where: { $0.capacity != nil }) {
+            usedBytes = Metrics.usedBytes(volumePaths: volumes.map(\.path)) { path, error in
+                Log.warning("cannot measure \(path): \(error.message)")
             }
         }
         let ephemeral = EphemeralScanner(config: context.config).scan()
@@ -361,10 +354,9 @@ final class Daemon {
                 needFullScan = true
                 continue
             }
-            if let root = rootWatches[event.wd] {
+            if rootWatches[event.wd] != nil {
                 if event.has(Inotify.Event.ignored) { rootWatches[event.wd] = nil }
                 // A volume directory appeared, vanished or moved, or the root itself did.
-                _ = root
                 needFullScan = true
                 continue
             }

@@ -131,11 +131,10 @@ struct Doctor {
             guard let dir = try? volume.open(), let st = try? dir.stat(), seen.insert(st.device).inserted else {
                 continue
             }
-            var fs = statvfs()
-            guard fstatvfs(dir.fd, &fs) == 0, fs.f_blocks > 0 else { continue }
-            let free = Double(fs.f_bavail) / Double(fs.f_blocks) * 100
+            guard let space = try? dir.fileSystemSpace(), space.totalBytes > 0 else { continue }
+            let free = space.freePercent
             let detail =
-                "\(Format.size(Int64(fs.f_bavail) * Int64(fs.f_frsize))) free (\(Int(free))%) on the file system of \(volume.path)"
+                "\(Format.size(space.availableBytes)) free (\(Int(free))%) on the file system of \(volume.path)"
             if free < 2 {
                 out.append(
                     .fail("free-space", volume.path, detail, hint: "free space: check retention and backups/archives"))
