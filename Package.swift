@@ -1,6 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Arrows point down only: StorageAgent -> Journal -> Alerting -> Workloads -> Inventory ->
+// PVCResolver -> HostFS -> C shims. tools/check-layers enforces it (and that only HostFS
+// imports Glibc).
 let package = Package(
     name: "storage-agent",
     platforms: [.macOS(.v13)],
@@ -17,16 +20,21 @@ let package = Package(
         .target(name: "HostFS", dependencies: ["CHostFS"]),
         .target(name: "PVCResolver", dependencies: ["HostFS"]),
         .target(name: "Inventory", dependencies: ["PVCResolver", "HostFS", "CSQLite"]),
+        .target(name: "Workloads", dependencies: ["Inventory", "PVCResolver", "HostFS"]),
+        .target(name: "Alerting", dependencies: ["Workloads", "Inventory", "PVCResolver", "HostFS"]),
+        .target(name: "Journal", dependencies: ["Alerting", "Inventory", "HostFS", "CSystemd"]),
         .executableTarget(
             name: "StorageAgent",
             dependencies: [
-                "Inventory", "PVCResolver", "HostFS", "CSystemd",
+                "Journal", "Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "HostFSTests", dependencies: ["HostFS"]),
         .testTarget(name: "PVCResolverTests", dependencies: ["PVCResolver", "HostFS"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "PVCResolver", "HostFS", "CSQLite"]),
-        .testTarget(name: "StorageAgentTests", dependencies: ["StorageAgent", "Inventory", "PVCResolver", "HostFS"]),
+        .testTarget(
+            name: "StorageAgentTests",
+            dependencies: ["StorageAgent", "Journal", "Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS"]),
     ]
 )

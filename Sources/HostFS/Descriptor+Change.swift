@@ -6,52 +6,52 @@ import Glibc
 extension Descriptor {
     /// openat(2) with `O_PATH | O_NOFOLLOW`: a handle on whatever is there (a symlink stays a
     /// symlink, a device is not opened), to fstat and then change only if it is what we expect.
-    public func openPath(named name: UnsafePointer<CChar>) throws(SystemError) -> Descriptor {
+    package func openPath(named name: UnsafePointer<CChar>) throws(SystemError) -> Descriptor {
         let fd = Glibc.openat(self.fd, name, chostfs_o_path() | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("openat", path: child(name)) }
         return Descriptor(adopting: fd, displayPath: child(name))
     }
 
     /// fchownat(2) with AT_EMPTY_PATH: the owner of this very object.
-    public func chown(uid: UInt32, gid: UInt32) throws(SystemError) {
+    package func chown(uid: UInt32, gid: UInt32) throws(SystemError) {
         guard chostfs_fchown_fd(fd, uid, gid) == 0 else { throw SystemError("fchownat", path: displayPath) }
     }
 
     /// chmod(2) through /proc/self/fd/N: the mode of this very object (works on O_PATH handles).
-    public func chmod(_ mode: UInt32) throws(SystemError) {
+    package func chmod(_ mode: UInt32) throws(SystemError) {
         guard chostfs_fchmod_fd(fd, mode) == 0 else { throw SystemError("chmod", path: displayPath) }
     }
 
     /// fchownat(2) with AT_SYMLINK_NOFOLLOW on a child: for a symlink, the link itself (lchown).
-    public func chown(named name: String, uid: UInt32, gid: UInt32) throws(SystemError) {
+    package func chown(named name: String, uid: UInt32, gid: UInt32) throws(SystemError) {
         guard Glibc.fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 else {
             throw SystemError("fchownat", path: displayPath + "/" + name)
         }
     }
 
     /// mkdirat(2).
-    public func makeDirectory(named name: String, mode: UInt32) throws(SystemError) {
+    package func makeDirectory(named name: String, mode: UInt32) throws(SystemError) {
         guard Glibc.mkdirat(fd, name, mode_t(mode)) == 0 else {
             throw SystemError("mkdirat", path: displayPath + "/" + name)
         }
     }
 
     /// symlinkat(2): a new symlink `name` in this directory pointing at `target`.
-    public func makeSymlink(named name: String, target: String) throws(SystemError) {
+    package func makeSymlink(named name: String, target: String) throws(SystemError) {
         guard Glibc.symlinkat(target, fd, name) == 0 else {
             throw SystemError("symlinkat", path: displayPath + "/" + name)
         }
     }
 
     /// readlinkat(2).
-    public func readSymlink(named name: String) throws(SystemError) -> String {
+    package func readSymlink(named name: String) throws(SystemError) -> String {
         var buffer = [CChar](repeating: 0, count: 4097)
         let n = Glibc.readlinkat(fd, name, &buffer, 4096)
         guard n >= 0 else { throw SystemError("readlinkat", path: displayPath + "/" + name) }
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    public enum RenameMode: UInt32 {
+    package enum RenameMode: UInt32 {
         /// Fails with EEXIST when something is at the new name: never replaces.
         case noReplace = 1
         /// Swaps the two names atomically.
@@ -59,33 +59,33 @@ extension Descriptor {
     }
 
     /// renameat2(2) inside this directory.
-    public func rename(_ from: String, to: String, mode: RenameMode) throws(SystemError) {
+    package func rename(_ from: String, to: String, mode: RenameMode) throws(SystemError) {
         guard chostfs_renameat2(fd, from, fd, to, mode.rawValue) == 0 else {
             throw SystemError("renameat2", path: displayPath + "/" + to)
         }
     }
 
     /// unlinkat(2) of a name in this directory (only ever a symlink this agent made).
-    public func removeSymlink(named name: String) throws(SystemError) {
+    package func removeSymlink(named name: String) throws(SystemError) {
         guard Glibc.unlinkat(fd, name, 0) == 0 else { throw SystemError("unlinkat", path: displayPath + "/" + name) }
     }
 }
 
 extension Descriptor {
     /// `openDirectory(named:)` for a Swift string (a configured path component).
-    public func openDirectory(name: String) throws(SystemError) -> Descriptor {
+    package func openDirectory(name: String) throws(SystemError) -> Descriptor {
         try Self.withName(name) { (c) throws(SystemError) in try openDirectory(named: c) }
     }
 
     /// `openDirectory(named:)` for a NUL-terminated name kept from a listing (a walk's pending child).
-    public func openDirectory(cName: [CChar]) throws(SystemError) -> Descriptor {
+    package func openDirectory(cName: [CChar]) throws(SystemError) -> Descriptor {
         try cName.withUnsafeBufferPointer { (p) throws(SystemError) -> Descriptor in
             try openDirectory(named: p.baseAddress!)
         }
     }
 
     /// `stat(named:)` for a Swift string.
-    public func stat(name: String) throws(SystemError) -> FileStat {
+    package func stat(name: String) throws(SystemError) -> FileStat {
         try Self.withName(name) { (c) throws(SystemError) in try stat(named: c) }
     }
 

@@ -2,19 +2,19 @@ import CHostFS
 import Glibc
 
 /// One directory entry as getdents64(2) reports it; valid only inside the callback.
-public struct DirectoryEntry {
+package struct DirectoryEntry {
     /// NUL-terminated name, never "." or "..".
-    public let name: UnsafePointer<CChar>
-    public let nameLength: Int
-    public let type: FileType
-    public let inode: UInt64
+    package let name: UnsafePointer<CChar>
+    package let nameLength: Int
+    package let type: FileType
+    package let inode: UInt64
 
-    public var nameBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: name, count: nameLength) }
+    package var nameBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: name, count: nameLength) }
 }
 
 extension Descriptor {
     /// getdents64(2): calls `body` for every entry but "." and "..", reading 64 KiB at a time.
-    public func forEachEntry(_ body: (DirectoryEntry) throws -> Void) throws {
+    package func forEachEntry(_ body: (DirectoryEntry) throws -> Void) throws {
         let capacity = 64 * 1024
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }

@@ -15,11 +15,11 @@ extension Descriptor {
 }
 
 /// A reusable read buffer for line counting (1 MiB by default); one per scanning thread.
-public final class LineCountBuffer {
-    public let capacity: Int
+package final class LineCountBuffer {
+    package let capacity: Int
     let pointer: UnsafeMutableRawPointer
 
-    public init(capacity: Int = 1 << 20) {
+    package init(capacity: Int = 1 << 20) {
         self.capacity = capacity
         pointer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
     }

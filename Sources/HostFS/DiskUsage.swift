@@ -1,7 +1,7 @@
 import Glibc
 
 /// Allocated space of a directory tree, as `du -s -B1 -x` reports it.
-public enum DiskUsage {
+package enum DiskUsage {
     private struct Pending {
         /// Kept alive by the entries still to visit in it; closed after the last one.
         let parent: Descriptor
@@ -16,7 +16,7 @@ public enum DiskUsage {
     /// below them. Walks by descriptor with `O_NOFOLLOW` and an explicit stack, so no symlink is
     /// ever followed and no depth is too deep. A directory that cannot be opened (or was swapped
     /// mid-walk) counts itself but none of its entries, as `du` does.
-    public static func allocatedBytes(_ root: Descriptor) -> Int64 {
+    package static func allocatedBytes(_ root: Descriptor) -> Int64 {
         guard let rootStat = try? root.stat() else { return 0 }
         let device = rootStat.device
         var total = rootStat.blocks * 512

@@ -1,18 +1,18 @@
 import Glibc
 
 /// The fields of stat(2) the agent uses, as plain values.
-public struct FileStat: Sendable, Equatable {
-    public var device: UInt64
-    public var inode: UInt64
-    public var mode: UInt32
-    public var links: UInt64
-    public var uid: UInt32
-    public var gid: UInt32
-    public var size: Int64
+package struct FileStat: Sendable, Equatable {
+    package var device: UInt64
+    package var inode: UInt64
+    package var mode: UInt32
+    package var links: UInt64
+    package var uid: UInt32
+    package var gid: UInt32
+    package var size: Int64
     /// 512-byte blocks allocated, as `du` counts them.
-    public var blocks: Int64
-    public var mtimeNs: Int64
-    public var ctimeNs: Int64
+    package var blocks: Int64
+    package var mtimeNs: Int64
+    package var ctimeNs: Int64
 
     init(_ s: stat) {
         device = UInt64(s.st_dev)
@@ -27,17 +27,17 @@ public struct FileStat: Sendable, Equatable {
         ctimeNs = Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec)
     }
 
-    public var type: FileType { FileType(mode: mode) }
-    public var permissions: UInt32 { mode & 0o7777 }
-    public var isDirectory: Bool { type == .directory }
-    public var isRegular: Bool { type == .regular }
+    package var type: FileType { FileType(mode: mode) }
+    package var permissions: UInt32 { mode & 0o7777 }
+    package var isDirectory: Bool { type == .directory }
+    package var isRegular: Bool { type == .regular }
 }
 
 /// What kind of object a directory entry or stat result is.
-public enum FileType: Sendable, Equatable {
+package enum FileType: Sendable, Equatable {
     case regular, directory, symlink, fifo, socket, characterDevice, blockDevice, unknown
 
-    public init(mode: UInt32) {
+    package init(mode: UInt32) {
         switch mode & UInt32(S_IFMT) {
         case UInt32(S_IFREG): self = .regular
         case UInt32(S_IFDIR): self = .directory
@@ -51,7 +51,7 @@ public enum FileType: Sendable, Equatable {
     }
 
     /// From a getdents64(2) `d_type`; `.unknown` means the caller must fstatat.
-    public init(direntType: UInt8) {
+    package init(direntType: UInt8) {
         switch Int(direntType) {
         case Int(DT_REG): self = .regular
         case Int(DT_DIR): self = .directory

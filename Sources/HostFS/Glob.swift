@@ -2,12 +2,12 @@ import Glibc
 
 /// A file-name glob, matched with fnmatch(3) on the raw name bytes.
 /// `*.ext` patterns, the common case, are matched as a plain suffix without calling fnmatch.
-public struct Glob: Sendable, Equatable {
-    public let pattern: String
+package struct Glob: Sendable, Equatable {
+    package let pattern: String
     private let suffix: [UInt8]?
 
     /// Throws when the pattern is not a file-name glob (empty, or contains `/` or NUL).
-    public init(_ pattern: String) throws(GlobError) {
+    package init(_ pattern: String) throws(GlobError) {
         guard !pattern.isEmpty, !pattern.contains("/"), !pattern.utf8.contains(0) else {
             throw GlobError(pattern: pattern)
         }
@@ -22,7 +22,7 @@ public struct Glob: Sendable, Equatable {
     }
 
     /// fnmatch(3) without flags: `*` and `?` do not match a leading dot only when the pattern says so.
-    public func matches(_ name: UnsafePointer<CChar>, length: Int) -> Bool {
+    package func matches(_ name: UnsafePointer<CChar>, length: Int) -> Bool {
         if let suffix {
             guard length >= suffix.count else { return false }
             return suffix.withUnsafeBytes { s in
@@ -32,7 +32,7 @@ public struct Glob: Sendable, Equatable {
         return fnmatch(pattern, name, 0) == 0
     }
 
-    public func matches(_ name: String) -> Bool {
+    package func matches(_ name: String) -> Bool {
         name.withCString { matches($0, length: strlen($0)) }
     }
 
@@ -61,6 +61,6 @@ public struct Glob: Sendable, Equatable {
     }
 }
 
-public struct GlobError: Error, Sendable {
-    public let pattern: String
+package struct GlobError: Error, Sendable {
+    package let pattern: String
 }

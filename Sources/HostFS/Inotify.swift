@@ -2,16 +2,16 @@ import CHostFS
 import Glibc
 
 /// An inotify(7) instance. Watches are added by descriptor, never by a path under a volume.
-public final class Inotify: Sendable {
-    public let fd: Int32
+package final class Inotify: Sendable {
+    package let fd: Int32
 
     /// The events a volume directory is watched for.
-    public static let directoryMask: UInt32 =
+    package static let directoryMask: UInt32 =
         Event.create | Event.modify | Event.closeWrite | Event.delete | Event.movedFrom | Event.movedTo | Event.attrib
         | Event.deleteSelf | Event.moveSelf | Event.onlyDir | Event.excludeUnlinked
 
     /// inotify_init1(2).
-    public init() throws(SystemError) {
+    package init() throws(SystemError) {
         fd = chostfs_inotify_init()
         guard fd >= 0 else { throw SystemError("inotify_init1", path: "inotify") }
     }
@@ -20,17 +20,17 @@ public final class Inotify: Sendable {
 
     /// inotify_add_watch(2) on the directory `dir` is open on (through the /proc/self/fd magic link).
     /// Returns the watch descriptor; ENOSPC means the user's watch limit is reached.
-    public func watch(_ dir: Descriptor, mask: UInt32 = Inotify.directoryMask) throws(SystemError) -> Int32 {
+    package func watch(_ dir: Descriptor, mask: UInt32 = Inotify.directoryMask) throws(SystemError) -> Int32 {
         let wd = chostfs_inotify_watch_fd(fd, dir.fd, mask)
         guard wd >= 0 else { throw SystemError("inotify_add_watch", path: dir.displayPath) }
         return wd
     }
 
     /// inotify_rm_watch(2).
-    public func remove(_ wd: Int32) { _ = inotify_rm_watch(fd, wd) }
+    package func remove(_ wd: Int32) { _ = inotify_rm_watch(fd, wd) }
 
     /// read(2) every pending event without blocking.
-    public func readEvents() -> [Event] {
+    package func readEvents() -> [Event] {
         var events: [Event] = []
         let capacity = 64 * 1024
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -55,35 +55,35 @@ public final class Inotify: Sendable {
         }
     }
 
-    public struct Event: Sendable, Equatable {
-        public var wd: Int32
-        public var mask: UInt32
-        public var name: [UInt8]
+    package struct Event: Sendable, Equatable {
+        package var wd: Int32
+        package var mask: UInt32
+        package var name: [UInt8]
 
-        public static let modify: UInt32 = 0x2
-        public static let attrib: UInt32 = 0x4
-        public static let closeWrite: UInt32 = 0x8
-        public static let movedFrom: UInt32 = 0x40
-        public static let movedTo: UInt32 = 0x80
-        public static let create: UInt32 = 0x100
-        public static let delete: UInt32 = 0x200
-        public static let deleteSelf: UInt32 = 0x400
-        public static let moveSelf: UInt32 = 0x800
-        public static let overflow: UInt32 = 0x4000
-        public static let ignored: UInt32 = 0x8000
-        public static let onlyDir: UInt32 = 0x0100_0000
-        public static let excludeUnlinked: UInt32 = 0x0400_0000
-        public static let isDirectory: UInt32 = 0x4000_0000
+        package static let modify: UInt32 = 0x2
+        package static let attrib: UInt32 = 0x4
+        package static let closeWrite: UInt32 = 0x8
+        package static let movedFrom: UInt32 = 0x40
+        package static let movedTo: UInt32 = 0x80
+        package static let create: UInt32 = 0x100
+        package static let delete: UInt32 = 0x200
+        package static let deleteSelf: UInt32 = 0x400
+        package static let moveSelf: UInt32 = 0x800
+        package static let overflow: UInt32 = 0x4000
+        package static let ignored: UInt32 = 0x8000
+        package static let onlyDir: UInt32 = 0x0100_0000
+        package static let excludeUnlinked: UInt32 = 0x0400_0000
+        package static let isDirectory: UInt32 = 0x4000_0000
 
-        public func has(_ flag: UInt32) -> Bool { mask & flag != 0 }
+        package func has(_ flag: UInt32) -> Bool { mask & flag != 0 }
     }
 }
 
 /// A signalfd(2) for SIGTERM, SIGINT and SIGHUP; create it before any other thread starts.
-public final class SignalDescriptor: Sendable {
-    public let fd: Int32
+package final class SignalDescriptor: Sendable {
+    package let fd: Int32
 
-    public init() throws(SystemError) {
+    package init() throws(SystemError) {
         fd = chostfs_signalfd_term_int_hup()
         guard fd >= 0 else { throw SystemError("signalfd", path: "signals") }
     }
@@ -91,7 +91,7 @@ public final class SignalDescriptor: Sendable {
     deinit { close(fd) }
 
     /// The next pending signal number, or nil.
-    public func next() -> Int32? {
+    package func next() -> Int32? {
         let signal = chostfs_signalfd_read(fd)
         return signal > 0 ? signal : nil
     }

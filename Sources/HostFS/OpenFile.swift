@@ -3,15 +3,15 @@ import Glibc
 
 /// A regular file opened for reading by `Descriptor.openFile(named:)`, closed when it goes out of
 /// scope. Not a class: the scan opens hundreds of thousands of these and must not allocate for each.
-public struct OpenFile: ~Copyable {
-    public let fd: Int32
+package struct OpenFile: ~Copyable {
+    package let fd: Int32
 
     init(fd: Int32) { self.fd = fd }
 
     deinit { Glibc.close(fd) }
 
     /// fstat(2): what was actually opened, to check it is still the regular file that was listed.
-    public func stat() -> FileStat? {
+    package func stat() -> FileStat? {
         var s = Glibc.stat()
         guard Glibc.fstat(fd, &s) == 0 else { return nil }
         return FileStat(s)
@@ -20,7 +20,7 @@ public struct OpenFile: ~Copyable {
     /// Counts `\n` bytes from `offset` to end of file with pread(2) and memchr(3).
     /// Returns the count and the bytes covered, so a later scan can continue from there.
     /// A short read is taken as the end: a regular file only returns less at its end.
-    public func countNewlines(from offset: Int64, buffer: LineCountBuffer) -> (lines: Int64, bytes: Int64)? {
+    package func countNewlines(from offset: Int64, buffer: LineCountBuffer) -> (lines: Int64, bytes: Int64)? {
         var position = offset
         var lines: Int64 = 0
         while true {
@@ -40,7 +40,7 @@ public struct OpenFile: ~Copyable {
 extension Descriptor {
     /// openat(2) a child for reading without following a symlink; `O_NONBLOCK` so that a FIFO
     /// swapped in after the type check cannot block the walk. The caller must fstat the result.
-    public func openFile(named name: UnsafePointer<CChar>) throws(SystemError) -> OpenFile {
+    package func openFile(named name: UnsafePointer<CChar>) throws(SystemError) -> OpenFile {
         let fd = Glibc.openat(self.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("openat", path: child(name)) }
         return OpenFile(fd: fd)

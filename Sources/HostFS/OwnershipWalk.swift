@@ -1,19 +1,19 @@
 import Glibc
 
 /// What an ownership walk did or would do.
-public struct OwnershipReport: Sendable {
-    public var checked = 0
-    public var changed = 0
+package struct OwnershipReport: Sendable {
+    package var checked = 0
+    package var changed = 0
     /// Relative paths changed (only when `recordPaths`).
-    public var changedPaths: [[UInt8]] = []
+    package var changedPaths: [[UInt8]] = []
     /// Previous owner uid -> entries changed away from it (other than root-created ones too).
-    public var previousOwners: [UInt32: Int] = [:]
+    package var previousOwners: [UInt32: Int] = [:]
     /// Entries left alone on purpose, with the reason (hard links, odd names).
-    public var refused: [(path: [UInt8], reason: String)] = []
+    package var refused: [(path: [UInt8], reason: String)] = []
     /// Subtrees that could not be walked (another file system, swapped mid-walk, unreadable).
-    public var skipped: [(path: [UInt8], reason: String)] = []
+    package var skipped: [(path: [UInt8], reason: String)] = []
 
-    public init() {}
+    package init() {}
 }
 
 /// Gives a tree to one owner, safely against whatever a container planted in it.
@@ -23,13 +23,13 @@ public struct OwnershipReport: Sendable {
 /// or change a symlink, device, FIFO or socket; refuse regular files with more than one link (a
 /// hard link to /etc/shadow must not become the container's); stay on the root's device; clear
 /// setuid and setgid bits; iterate, so no depth blows the stack.
-public struct OwnershipWalk: Sendable {
-    public var uid: UInt32
-    public var gid: UInt32
-    public var dryRun = false
-    public var recordPaths = false
+package struct OwnershipWalk: Sendable {
+    package var uid: UInt32
+    package var gid: UInt32
+    package var dryRun = false
+    package var recordPaths = false
 
-    public init(uid: UInt32, gid: UInt32, dryRun: Bool = false, recordPaths: Bool = false) {
+    package init(uid: UInt32, gid: UInt32, dryRun: Bool = false, recordPaths: Bool = false) {
         self.uid = uid
         self.gid = gid
         self.dryRun = dryRun
@@ -44,7 +44,7 @@ public struct OwnershipWalk: Sendable {
 
     /// Walks `root` (the directory at `path`, relative to the volume). With `recursive` false,
     /// only the directory and its direct entries are checked (the daemon's inotify batches).
-    public func run(_ root: Descriptor, path: [UInt8] = [], recursive: Bool = true) -> OwnershipReport {
+    package func run(_ root: Descriptor, path: [UInt8] = [], recursive: Bool = true) -> OwnershipReport {
         var report = OwnershipReport()
         guard let rootStat = try? root.stat() else {
             report.skipped.append((path, "cannot stat"))

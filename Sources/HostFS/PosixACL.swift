@@ -4,25 +4,25 @@ import Glibc
 /// A POSIX access ACL as the kernel stores it in `system.posix_acl_access` (acl(5)): a version
 /// word and entries of tag, permissions and id. Used to give one user traverse-only access to a
 /// 0700 directory without changing its owner or mode bits for anyone else.
-public struct PosixACL: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
-        public var tag: UInt16
-        public var permissions: UInt16
-        public var id: UInt32
+package struct PosixACL: Sendable, Equatable {
+    package struct Entry: Sendable, Equatable {
+        package var tag: UInt16
+        package var permissions: UInt16
+        package var id: UInt32
     }
 
-    public static let userObject: UInt16 = 0x01
-    public static let user: UInt16 = 0x02
-    public static let groupObject: UInt16 = 0x04
-    public static let group: UInt16 = 0x08
-    public static let mask: UInt16 = 0x10
-    public static let other: UInt16 = 0x20
+    package static let userObject: UInt16 = 0x01
+    package static let user: UInt16 = 0x02
+    package static let groupObject: UInt16 = 0x04
+    package static let group: UInt16 = 0x08
+    package static let mask: UInt16 = 0x10
+    package static let other: UInt16 = 0x20
     static let undefinedID: UInt32 = 0xFFFF_FFFF
 
-    public var entries: [Entry]
+    package var entries: [Entry]
 
     /// The minimal ACL that mode bits imply.
-    public init(mode: UInt32) {
+    package init(mode: UInt32) {
         entries = [
             Entry(tag: Self.userObject, permissions: UInt16((mode >> 6) & 7), id: Self.undefinedID),
             Entry(tag: Self.groupObject, permissions: UInt16((mode >> 3) & 7), id: Self.undefinedID),
@@ -56,7 +56,7 @@ public struct PosixACL: Sendable, Equatable {
     }
 
     /// The effective permissions of a named user entry (after the mask), or nil without one.
-    public func effectivePermissions(user uid: UInt32) -> UInt16? {
+    package func effectivePermissions(user uid: UInt32) -> UInt16? {
         guard let e = entries.first(where: { $0.tag == Self.user && $0.id == uid }) else { return nil }
         let mask = entries.first { $0.tag == Self.mask }?.permissions ?? 7
         return e.permissions & mask
@@ -64,7 +64,7 @@ public struct PosixACL: Sendable, Equatable {
 
     /// Adds (or widens) a named user entry and makes sure the mask lets it through. The mask is
     /// the union of the group class, as setfacl computes it.
-    public mutating func grant(user uid: UInt32, permissions: UInt16) {
+    package mutating func grant(user uid: UInt32, permissions: UInt16) {
         if let i = entries.firstIndex(where: { $0.tag == Self.user && $0.id == uid }) {
             entries[i].permissions |= permissions
         } else {
@@ -83,7 +83,7 @@ public struct PosixACL: Sendable, Equatable {
 
 extension Descriptor {
     /// The access ACL, or the one the mode bits imply when the file has none.
-    public func accessACL(mode: UInt32) throws(SystemError) -> PosixACL {
+    package func accessACL(mode: UInt32) throws(SystemError) -> PosixACL {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = chostfs_get_acl(fd, &buffer, buffer.count)
         if n < 0 {
@@ -95,7 +95,7 @@ extension Descriptor {
     }
 
     /// Sets the access ACL (setxattr system.posix_acl_access).
-    public func setAccessACL(_ acl: PosixACL) throws(SystemError) {
+    package func setAccessACL(_ acl: PosixACL) throws(SystemError) {
         let bytes = acl.bytes
         guard chostfs_set_acl(fd, bytes, bytes.count) == 0 else { throw SystemError("setxattr", path: displayPath) }
     }

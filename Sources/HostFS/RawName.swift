@@ -1,15 +1,15 @@
 /// File names are bytes: containers can write anything but `/` and NUL into them.
 /// These helpers turn them into text for people and JSON without losing or hiding a byte.
-public enum RawName {
+package enum RawName {
     /// Valid UTF-8 is kept, each invalid byte becomes the four characters `\xNN`; control
     /// characters are left alone (JSON escapes them itself).
-    public static func decoded<C: Collection<UInt8>>(_ bytes: C) -> String {
+    package static func decoded<C: Collection<UInt8>>(_ bytes: C) -> String {
         escape(bytes, escapeControls: false)
     }
 
     /// As `decoded`, and control characters (newline, tab, ESC, DEL, C1) are shown as `\xNN`
     /// too, so a name never breaks a table row or a terminal.
-    public static func display<C: Collection<UInt8>>(_ bytes: C) -> String {
+    package static func display<C: Collection<UInt8>>(_ bytes: C) -> String {
         escape(bytes, escapeControls: true)
     }
 

@@ -1,23 +1,23 @@
 import Glibc
 
 /// Wall-clock time helpers over clock_gettime(2), gmtime_r(3) and localtime_r(3).
-public enum SystemClock {
+package enum SystemClock {
     /// clock_gettime(2) CLOCK_REALTIME in nanoseconds.
-    public static func nowNs() -> Int64 {
+    package static func nowNs() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// clock_gettime(2) CLOCK_MONOTONIC in nanoseconds.
-    public static func monotonicNs() -> Int64 {
+    package static func monotonicNs() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 
     /// RFC 3339 in UTC to the second: `2026-02-03T00:00:00Z`.
-    public static func rfc3339(ns: Int64) -> String {
+    package static func rfc3339(ns: Int64) -> String {
         var t = time_t(floorDiv(ns, 1_000_000_000))
         var parts = tm()
         gmtime_r(&t, &parts)
@@ -25,7 +25,7 @@ public enum SystemClock {
     }
 
     /// Local time for people: `2026-02-03 09:00:00` in the process's time zone.
-    public static func local(ns: Int64) -> String {
+    package static func local(ns: Int64) -> String {
         var t = time_t(floorDiv(ns, 1_000_000_000))
         var parts = tm()
         localtime_r(&t, &parts)

@@ -1,20 +1,20 @@
 /// Deterministic classification of an indexed file (design.md, "Classification of a file").
-public struct Classifier: Sendable {
-    public let tracks: Set<String>
+package struct Classifier: Sendable {
+    package let tracks: Set<String>
     private let trackPrefixes: [(prefix: [UInt8], track: String)]
 
-    public init(tracks: some Sequence<String>) {
+    package init(tracks: some Sequence<String>) {
         self.tracks = Set(tracks)
         trackPrefixes = self.tracks.sorted { $0.utf8.count > $1.utf8.count }.map { (Array($0.utf8) + [0x5F], $0) }
     }
 
-    public struct Result: Sendable, Equatable {
-        public var kind: String
-        public var track: String?
-        public var date: String?
-        public var hour: Int?
+    package struct Result: Sendable, Equatable {
+        package var kind: String
+        package var track: String?
+        package var date: String?
+        package var hour: Int?
 
-        public init(kind: String, track: String?, date: String?, hour: Int?) {
+        package init(kind: String, track: String?, date: String?, hour: Int?) {
             self.kind = kind
             self.track = track
             self.date = date
@@ -23,13 +23,13 @@ public struct Classifier: Sendable {
     }
 
     /// The track a directory named `name` gives to everything below it, or the inherited one.
-    public func directoryTrack(_ name: UnsafeRawBufferPointer, inherited: String?) -> String? {
+    package func directoryTrack(_ name: UnsafeRawBufferPointer, inherited: String?) -> String? {
         guard !tracks.isEmpty, name.count <= 64 else { return inherited }
         let s = String(decoding: name, as: UTF8.self)
         return tracks.contains(s) ? s : inherited
     }
 
-    public func classify(_ name: UnsafeRawBufferPointer, directoryTrack: String?) -> Result {
+    package func classify(_ name: UnsafeRawBufferPointer, directoryTrack: String?) -> Result {
         var kind = ""
         if let dot = name.lastIndex(of: 0x2E) {
             kind = String(decoding: UnsafeRawBufferPointer(rebasing: name[(dot + 1)...]), as: UTF8.self)
@@ -45,7 +45,7 @@ public struct Classifier: Sendable {
         return Result(kind: kind, track: track, date: date, hour: hour)
     }
 
-    public func classify(_ name: String, directoryTrack: String?) -> Result {
+    package func classify(_ name: String, directoryTrack: String?) -> Result {
         Array(name.utf8).withUnsafeBytes { classify($0, directoryTrack: directoryTrack) }
     }
 

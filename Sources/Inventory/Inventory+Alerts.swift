@@ -1,37 +1,42 @@
 /// One alert's state as the index keeps it. The index stores alerts; what they mean and where
 /// they are sent is the executable's business.
-public struct AlertRecord: Sendable, Equatable {
-    public var type: String
-    public var subject: String
-    public var state: String
-    public var namespace: String?
-    public var pvc: String?
-    public var pv: String?
-    public var path: String?
-    public var track: String?
-    public var filePath: String?
+package struct AlertRecord: Sendable, Equatable {
+    package var type: String
+    package var subject: String
+    package var state: State
+    package var namespace: String?
+    package var pvc: String?
+    package var pv: String?
+    package var path: String?
+    package var track: String?
+    package var filePath: String?
     /// Journal number fields in order, e.g. BYTES, FILES.
-    public var numbers: [Number]
-    public var message: String
-    public var priority: Int
-    public var firstFired: Int64
-    public var lastNotified: Int64
-    public var lastSeen: Int64
-    public var resolvedAt: Int64?
-    public var count: Int64
+    package var numbers: [Number]
+    package var message: String
+    package var priority: Int
+    package var firstFired: Int64
+    package var lastNotified: Int64
+    package var lastSeen: Int64
+    package var resolvedAt: Int64?
+    package var count: Int64
 
-    public struct Number: Sendable, Equatable {
-        public var name: String
-        public var value: Int64
+    /// firing or resolved: the two values of STORAGE_AGENT_STATE.
+    package enum State: String, Sendable {
+        case firing, resolved
+    }
 
-        public init(_ name: String, _ value: Int64) {
+    package struct Number: Sendable, Equatable {
+        package var name: String
+        package var value: Int64
+
+        package init(_ name: String, _ value: Int64) {
             self.name = name
             self.value = value
         }
     }
 
-    public init(
-        type: String, subject: String, state: String, namespace: String? = nil, pvc: String? = nil, pv: String? = nil,
+    package init(
+        type: String, subject: String, state: State, namespace: String? = nil, pvc: String? = nil, pv: String? = nil,
         path: String? = nil, track: String? = nil, filePath: String? = nil, numbers: [Number] = [], message: String,
         priority: Int, firstFired: Int64, lastNotified: Int64, lastSeen: Int64, resolvedAt: Int64? = nil, count: Int64
     ) {
@@ -57,7 +62,7 @@ public struct AlertRecord: Sendable, Equatable {
 
 extension Inventory {
     /// Alerts, firing first, then by type and subject; resolved ones only when asked.
-    public func alerts(includeResolved: Bool) throws(InventoryError) -> [AlertRecord] {
+    package func alerts(includeResolved: Bool) throws(InventoryError) -> [AlertRecord] {
         try guarded {
             let s = try db.prepare(
                 """
@@ -70,7 +75,8 @@ extension Inventory {
             while try s.step() {
                 out.append(
                     AlertRecord(
-                        type: s.text(0) ?? "", subject: s.text(1) ?? "", state: s.text(2) ?? "", namespace: s.text(3),
+                        type: s.text(0) ?? "", subject: s.text(1) ?? "",
+                        state: AlertRecord.State(rawValue: s.text(2) ?? "") ?? .resolved, namespace: s.text(3),
                         pvc: s.text(4), pv: s.text(5), path: s.text(6), track: s.text(7), filePath: s.text(8),
                         numbers: Self.decodeNumbers(s.text(9) ?? ""), message: s.text(10) ?? "",
                         priority: Int(s.int(11)), firstFired: s.int(12), lastNotified: s.int(13), lastSeen: s.int(14),
@@ -81,7 +87,7 @@ extension Inventory {
     }
 
     /// Writes alert states (insert or replace by type and subject) in one transaction.
-    public func saveAlerts(_ records: [AlertRecord]) throws(InventoryError) {
+    package func saveAlerts(_ records: [AlertRecord]) throws(InventoryError) {
         guard !records.isEmpty else { return }
         try guarded {
             let s = try db.prepare(
@@ -99,7 +105,8 @@ extension Inventory {
             try db.transaction {
                 for r in records {
                     try s.bind(
-                        .text(r.type), .text(r.subject), .text(r.state), .text(r.namespace), .text(r.pvc), .text(r.pv),
+                        .text(r.type), .text(r.subject), .text(r.state.rawValue), .text(r.namespace), .text(r.pvc),
+                        .text(r.pv),
                         .text(r.path), .text(r.track), .text(r.filePath), .text(Self.encodeNumbers(r.numbers)),
                         .text(r.message), .int(r.priority), .int(r.firstFired), .int(r.lastNotified), .int(r.lastSeen),
                         .int(r.resolvedAt), .int(r.count)
@@ -110,7 +117,7 @@ extension Inventory {
     }
 
     /// The newest mtime of a live file per volume and track.
-    public func trackLastWrites() throws(InventoryError) -> [(volumeID: Int64, track: String, lastWriteNs: Int64)] {
+    package func trackLastWrites() throws(InventoryError) -> [(volumeID: Int64, track: String, lastWriteNs: Int64)] {
         try guarded {
             let s = try db.prepare(
                 """

@@ -2,7 +2,7 @@
 extension Inventory {
     /// Hours present per volume for one track and date, deleted files included (data that
     /// arrived and was later cleaned up still arrived).
-    public func hoursPresent(track: String, date: String) throws(InventoryError) -> [Int64: Set<Int>] {
+    package func hoursPresent(track: String, date: String) throws(InventoryError) -> [Int64: Set<Int>] {
         try guarded {
             let s = try db.prepare(
                 "SELECT DISTINCT volume_id, hour FROM files WHERE track = ?1 AND date = ?2 AND hour IS NOT NULL")
@@ -14,7 +14,7 @@ extension Inventory {
     }
 
     /// Volumes that have ever held hourly files of a track: the ones a missing hour is news for.
-    public func hourlyVolumes(track: String) throws(InventoryError) -> Set<Int64> {
+    package func hourlyVolumes(track: String) throws(InventoryError) -> Set<Int64> {
         try guarded {
             let s = try db.prepare("SELECT DISTINCT volume_id FROM files WHERE track = ?1 AND hour IS NOT NULL")
             s.bind(.text(track))
@@ -25,7 +25,7 @@ extension Inventory {
     }
 
     /// Files of a volume deleted at or after `since` (unix seconds): their track and mtime.
-    public func deletions(volumeID: Int64, since: Int64) throws(InventoryError) -> [(track: String?, mtimeNs: Int64)] {
+    package func deletions(volumeID: Int64, since: Int64) throws(InventoryError) -> [(track: String?, mtimeNs: Int64)] {
         try guarded {
             let s = try db.prepare("SELECT track, mtime_ns FROM files WHERE volume_id = ?1 AND deleted_at >= ?2")
             s.bind(.int(volumeID), .int(since))
@@ -36,7 +36,7 @@ extension Inventory {
     }
 
     /// Live file counts `doctor` recorded last time, by volume path.
-    public func doctorCounts() throws(InventoryError) -> [String: (files: Int64, at: Int64)] {
+    package func doctorCounts() throws(InventoryError) -> [String: (files: Int64, at: Int64)] {
         try guarded {
             let s = try db.prepare("SELECT volume_path, files, at FROM doctor_counts")
             var out: [String: (Int64, Int64)] = [:]
@@ -45,7 +45,7 @@ extension Inventory {
         }
     }
 
-    public func saveDoctorCounts(_ counts: [String: Int64], at: Int64) throws(InventoryError) {
+    package func saveDoctorCounts(_ counts: [String: Int64], at: Int64) throws(InventoryError) {
         try guarded {
             let s = try db.prepare(
                 "INSERT INTO doctor_counts (volume_path, files, at) VALUES (?1, ?2, ?3) ON CONFLICT (volume_path) DO UPDATE SET files = excluded.files, at = excluded.at"

@@ -1,14 +1,14 @@
 /// Live indexed files of one track in one volume.
-public struct TrackUsage: Sendable, Equatable {
-    public var volumeID: Int64
-    public var track: String
-    public var files: Int64
+package struct TrackUsage: Sendable, Equatable {
+    package var volumeID: Int64
+    package var track: String
+    package var files: Int64
     /// Sum of their sizes (apparent bytes).
-    public var bytes: Int64
+    package var bytes: Int64
     /// Newest mtime among them.
-    public var lastWriteNs: Int64
+    package var lastWriteNs: Int64
 
-    public init(volumeID: Int64, track: String, files: Int64, bytes: Int64, lastWriteNs: Int64) {
+    package init(volumeID: Int64, track: String, files: Int64, bytes: Int64, lastWriteNs: Int64) {
         self.volumeID = volumeID
         self.track = track
         self.files = files
@@ -18,19 +18,19 @@ public struct TrackUsage: Sendable, Equatable {
 }
 
 /// One finished scan, as the `scans` table keeps it.
-public struct ScanRecord: Sendable, Equatable {
+package struct ScanRecord: Sendable, Equatable {
     /// Unix seconds.
-    public var started: Int64
-    public var finished: Int64
-    public var durationMs: Int64
-    public var volumes: Int64
-    public var files: Int64
-    public var skipped: Int64
+    package var started: Int64
+    package var finished: Int64
+    package var durationMs: Int64
+    package var volumes: Int64
+    package var files: Int64
+    package var skipped: Int64
 }
 
 extension Inventory {
     /// Live files per volume and track (files without a track are left out), by volume and track.
-    public func trackUsage() throws(InventoryError) -> [TrackUsage] {
+    package func trackUsage() throws(InventoryError) -> [TrackUsage] {
         try guarded {
             let s = try db.prepare(
                 """
@@ -49,7 +49,7 @@ extension Inventory {
     }
 
     /// The newest scan (full or partial), or nil when the index was never filled.
-    public func lastScan() throws(InventoryError) -> ScanRecord? {
+    package func lastScan() throws(InventoryError) -> ScanRecord? {
         try guarded {
             let s = try db.prepare(
                 "SELECT started, finished, duration_ms, volumes, files, skipped FROM scans ORDER BY id DESC LIMIT 1")

@@ -1,38 +1,39 @@
 import HostFS
+import PVCResolver
 
 /// One indexed file as `query` reports it.
-public struct FileRecord: Sendable, Equatable {
-    public var volumePath: String
-    public var namespace: String?
-    public var pvc: String?
-    public var pv: String?
+package struct FileRecord: Sendable, Equatable {
+    package var volumePath: String
+    package var namespace: String?
+    package var pvc: String?
+    package var pv: String?
     /// The absolute host path as raw bytes.
-    public var pathBytes: [UInt8]
-    public var kind: String
-    public var track: String?
-    public var date: String?
-    public var hour: Int?
-    public var size: Int64
-    public var lines: Int64
-    public var mtimeNs: Int64
-    public var uid: UInt32
-    public var gid: UInt32
-    public var deletedAt: Int64?
+    package var pathBytes: [UInt8]
+    package var kind: String
+    package var track: String?
+    package var date: String?
+    package var hour: Int?
+    package var size: Int64
+    package var lines: Int64
+    package var mtimeNs: Int64
+    package var uid: UInt32
+    package var gid: UInt32
+    package var deletedAt: Int64?
 
     /// Raw bytes relative to the volume.
-    public var relativePath: [UInt8] { Array(pathBytes.dropFirst(volumePath.utf8.count + 1)) }
+    package var relativePath: [UInt8] { Array(pathBytes.dropFirst(volumePath.utf8.count + 1)) }
 }
 
 /// Which files `query` wants; nil fields do not filter.
-public struct FileFilter: Sendable {
-    public var track: String?
-    public var date: String?
-    public var namespace: String?
-    public var pvc: String?
-    public var kind: String?
-    public var includeDeleted = false
+package struct FileFilter: Sendable {
+    package var track: String?
+    package var date: String?
+    package var namespace: String?
+    package var pvc: String?
+    package var kind: String?
+    package var includeDeleted = false
 
-    public init(
+    package init(
         track: String? = nil, date: String? = nil, namespace: String? = nil, pvc: String? = nil, kind: String? = nil,
         includeDeleted: Bool = false
     ) {
@@ -46,24 +47,24 @@ public struct FileFilter: Sendable {
 }
 
 /// One volume as the index knows it, with its totals from the last scan.
-public struct VolumeRecord: Sendable, Equatable {
-    public var id: Int64
-    public var path: String
-    public var namespace: String?
-    public var pvc: String?
-    public var pv: String?
-    public var state: String
-    public var source: String
-    public var capacity: Int64?
-    public var uid: UInt32?
-    public var gid: UInt32?
-    public var files: Int64
-    public var bytes: Int64
-    public var lastWriteNs: Int64?
-    public var lastScan: Int64?
-    public var goneAt: Int64?
+package struct VolumeRecord: Sendable, Equatable {
+    package var id: Int64
+    package var path: String
+    package var namespace: String?
+    package var pvc: String?
+    package var pv: String?
+    package var state: VolumeState
+    package var source: String
+    package var capacity: Int64?
+    package var uid: UInt32?
+    package var gid: UInt32?
+    package var files: Int64
+    package var bytes: Int64
+    package var lastWriteNs: Int64?
+    package var lastScan: Int64?
+    package var goneAt: Int64?
 
-    public var claim: String? {
+    package var claim: String? {
         guard let namespace, let pvc else { return nil }
         return "\(namespace)/\(pvc)"
     }
@@ -71,7 +72,7 @@ public struct VolumeRecord: Sendable, Equatable {
 
 extension Inventory {
     /// Files matching `filter`, sorted by host path (bytewise).
-    public func files(_ filter: FileFilter) throws(InventoryError) -> [FileRecord] {
+    package func files(_ filter: FileFilter) throws(InventoryError) -> [FileRecord] {
         var conditions: [String] = []
         var values: [SQLValue] = []
         func add(_ column: String, _ value: String?) {
@@ -114,7 +115,7 @@ extension Inventory {
     }
 
     /// Volumes in the index; gone ones only when asked.
-    public func volumes(includeGone: Bool = false) throws(InventoryError) -> [VolumeRecord] {
+    package func volumes(includeGone: Bool = false) throws(InventoryError) -> [VolumeRecord] {
         try guarded {
             let s = try db.prepare(
                 """
@@ -127,7 +128,8 @@ extension Inventory {
                 out.append(
                     VolumeRecord(
                         id: s.int(0), path: s.text(1) ?? "", namespace: s.text(2), pvc: s.text(3), pv: s.text(4),
-                        state: s.text(5) ?? "unknown", source: s.text(6) ?? "dirname", capacity: s.optionalInt(7),
+                        state: VolumeState(rawValue: s.text(5) ?? "") ?? .unknown, source: s.text(6) ?? "dirname",
+                        capacity: s.optionalInt(7),
                         uid: s.optionalInt(8).map { UInt32(truncatingIfNeeded: $0) },
                         gid: s.optionalInt(9).map { UInt32(truncatingIfNeeded: $0) }, files: s.int(10),
                         bytes: s.int(11),
@@ -138,7 +140,7 @@ extension Inventory {
     }
 
     /// Unix time of the last finished scan, or nil when the index was never filled.
-    public func lastScanTime() throws(InventoryError) -> Int64? {
+    package func lastScanTime() throws(InventoryError) -> Int64? {
         try guarded { try db.scalar("SELECT max(finished) FROM scans") }
     }
 }

@@ -16,7 +16,7 @@ extension Inventory {
     ///   - inotify: watch every directory walked.
     ///   - progress: called on this thread after every applied batch (the daemon's watchdog);
     ///     returning false stops the scan, rolling back the volume in progress (`Cancelled`).
-    public func scan(
+    package func scan(
         _ resolution: Resolution, options: ScanOptions, only: [String: [[UInt8]]]? = nil, inotify: Inotify? = nil,
         progress: (() -> Bool)? = nil
     ) throws(InventoryError) -> ScanReport {

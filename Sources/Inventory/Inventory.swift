@@ -4,20 +4,20 @@ import HostFS
 
 /// The SQLite index of volumes and their files. One instance is one connection; it is not
 /// shared between threads (the daemon gives it to one actor).
-public final class Inventory {
-    public static var schemaVersion: Int64 { Schema.version }
+package final class Inventory {
+    package static var schemaVersion: Int64 { Schema.version }
 
     let db: Database
-    public let path: String
+    package let path: String
     let busyTimeoutMs: Int32
     /// Set when a damaged index was found and moved aside on open: where it went.
-    public private(set) var movedAside: String?
+    package private(set) var movedAside: String?
 
     /// Opens (creating when missing, in a 0700 directory, mode 0600) and migrates the index.
     /// A damaged file is moved aside to `<path>.corrupt-<time>` and a new one is created:
     /// the index is a cache of the disk, never a reason for a crash loop.
     /// `busyTimeoutMs`: how long to wait for another writer's lock before reporting `.locked`.
-    public init(path: String, busyTimeoutMs: Int32 = 5000) throws(InventoryError) {
+    package init(path: String, busyTimeoutMs: Int32 = 5000) throws(InventoryError) {
         self.path = path
         self.busyTimeoutMs = busyTimeoutMs
         try Self.prepareFile(path)
@@ -37,7 +37,7 @@ public final class Inventory {
     }
 
     /// Whether an index file exists at `path` (query scans first when it does not).
-    public static func exists(at path: String) -> Bool {
+    package static func exists(at path: String) -> Bool {
         access(path, F_OK) == 0
     }
 

@@ -1,8 +1,8 @@
 import CSQLite
 
 /// Why the index could not be used, in words an operator can act on.
-public struct InventoryError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable, Equatable {
+package struct InventoryError: Error, CustomStringConvertible, Sendable {
+    package enum Kind: Sendable, Equatable {
         /// Another process holds the write lock longer than the busy timeout.
         case locked
         /// The file is not a database or is damaged beyond use.
@@ -16,17 +16,17 @@ public struct InventoryError: Error, CustomStringConvertible, Sendable {
         case cancelled
     }
 
-    public let kind: Kind
-    public let path: String
-    public let detail: String
+    package let kind: Kind
+    package let path: String
+    package let detail: String
 
-    public init(_ kind: Kind, path: String, detail: String) {
+    package init(_ kind: Kind, path: String, detail: String) {
         self.kind = kind
         self.path = path
         self.detail = detail
     }
 
-    public var description: String {
+    package var description: String {
         switch kind {
         case .locked:
             return

@@ -1,13 +1,13 @@
 import HostFS
 
 /// What a scan indexes and how it classifies it.
-public struct ScanOptions: Sendable {
-    public var include: [Glob]
-    public var classifier: Classifier
+package struct ScanOptions: Sendable {
+    package var include: [Glob]
+    package var classifier: Classifier
     /// Scan time, nanoseconds since the epoch.
-    public var nowNs: Int64
+    package var nowNs: Int64
 
-    public init(include: [Glob], tracks: some Sequence<String>, nowNs: Int64 = SystemClock.nowNs()) {
+    package init(include: [Glob], tracks: some Sequence<String>, nowNs: Int64 = SystemClock.nowNs()) {
         self.include = include
         classifier = Classifier(tracks: tracks)
         self.nowNs = nowNs
@@ -15,44 +15,44 @@ public struct ScanOptions: Sendable {
 }
 
 /// A change the scan saw, for the alert rules.
-public struct ChangeEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+package struct ChangeEvent: Sendable, Equatable {
+    package enum Kind: String, Sendable {
         case truncated, replaced, deleted
     }
 
-    public var kind: Kind
-    public var volumePath: String
-    public var relativePath: [UInt8]
-    public var track: String?
-    public var oldSize: Int64?
-    public var newSize: Int64?
+    package var kind: Kind
+    package var volumePath: String
+    package var relativePath: [UInt8]
+    package var track: String?
+    package var oldSize: Int64?
+    package var newSize: Int64?
     /// mtime of the file as last indexed (for retention decisions on deletion).
-    public var mtimeNs: Int64
+    package var mtimeNs: Int64
 }
 
 /// A part of a volume the scan could not read; the rest was indexed.
-public struct SkippedPath: Sendable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
-    public var description: String { "\(path): \(reason)" }
+package struct SkippedPath: Sendable, CustomStringConvertible {
+    package var path: String
+    package var reason: String
+    package var description: String { "\(path): \(reason)" }
 }
 
-public struct ScanReport: Sendable {
-    public var volumes = 0
-    public var files = 0
-    public var bytes: Int64 = 0
+package struct ScanReport: Sendable {
+    package var volumes = 0
+    package var files = 0
+    package var bytes: Int64 = 0
     /// Files whose lines were counted (new, grown, replaced).
-    public var counted = 0
-    public var created = 0
-    public var changed = 0
-    public var deleted = 0
-    public var durationNs: Int64 = 0
-    public var skipped: [SkippedPath] = []
-    public var events: [ChangeEvent] = []
+    package var counted = 0
+    package var created = 0
+    package var changed = 0
+    package var deleted = 0
+    package var durationNs: Int64 = 0
+    package var skipped: [SkippedPath] = []
+    package var events: [ChangeEvent] = []
     /// Directories watched during the walk, by volume path (when an `Inotify` was given).
-    public var watches: [String: [WatchedDirectory]] = [:]
+    package var watches: [String: [WatchedDirectory]] = [:]
     /// Watches that could not be added (ENOSPC: the watch limit).
-    public var watchErrors: [SystemError] = []
+    package var watchErrors: [SystemError] = []
 
-    public init() {}
+    package init() {}
 }

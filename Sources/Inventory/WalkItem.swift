@@ -60,10 +60,10 @@ struct Deletion: Sendable {
 }
 
 /// A directory the walk put an inotify watch on.
-public struct WatchedDirectory: Sendable, Equatable {
-    public var wd: Int32
+package struct WatchedDirectory: Sendable, Equatable {
+    package var wd: Int32
     /// Raw path relative to the volume.
-    public var path: [UInt8]
+    package var path: [UInt8]
 }
 
 struct VolumeTotals: Sendable {

@@ -1,6 +1,6 @@
 /// A small JSON reader (RFC 8259) for PV lists and other command output.
 /// Full Foundation would cost the binary tens of megabytes of ICU for this one job.
-public enum JSON: Sendable, Equatable {
+package enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -8,22 +8,22 @@ public enum JSON: Sendable, Equatable {
     case array([JSON])
     case object([String: JSON])
 
-    public subscript(key: String) -> JSON? {
+    package subscript(key: String) -> JSON? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
-    public var string: String? {
+    package var string: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
-    public var array: [JSON]? {
+    package var array: [JSON]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
-    public static func parse<C: Collection<UInt8>>(_ bytes: C) throws(JSONError) -> JSON {
+    package static func parse<C: Collection<UInt8>>(_ bytes: C) throws(JSONError) -> JSON {
         var reader = Reader(bytes: Array(bytes))
         let value = try reader.value(depth: 0)
         reader.skipSpace()
@@ -32,15 +32,15 @@ public enum JSON: Sendable, Equatable {
     }
 }
 
-public struct JSONError: Error, Sendable, CustomStringConvertible {
-    public let offset: Int
-    public let reason: String
+package struct JSONError: Error, Sendable, CustomStringConvertible {
+    package let offset: Int
+    package let reason: String
 
-    public init(offset: Int, reason: String) {
+    package init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
     }
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    package var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
 private struct Reader {

@@ -1,6 +1,6 @@
 /// A `path_pattern` such as `{namespace}/{pvc}`: directory levels below a storage root, each a
 /// template of literal text and the placeholders `{namespace}`, `{pvc}` and `{pv}`.
-public struct PathPattern: Sendable, Equatable {
+package struct PathPattern: Sendable, Equatable {
     enum Token: Sendable, Equatable {
         case literal([UInt8])
         case field(Field)
@@ -10,10 +10,10 @@ public struct PathPattern: Sendable, Equatable {
         case namespace, pvc, pv
     }
 
-    public let text: String
+    package let text: String
     let segments: [[Token]]
 
-    public init(_ text: String) throws(PathPatternError) {
+    package init(_ text: String) throws(PathPatternError) {
         self.text = text
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard !text.hasPrefix("/"), !parts.contains(where: \.isEmpty) else {
@@ -93,8 +93,8 @@ public struct PathPattern: Sendable, Equatable {
     }
 }
 
-public struct PathPatternError: Error, Sendable, CustomStringConvertible {
-    public let text: String
-    public let reason: String
-    public var description: String { "path_pattern \"\(text)\": \(reason)" }
+package struct PathPatternError: Error, Sendable, CustomStringConvertible {
+    package let text: String
+    package let reason: String
+    package var description: String { "path_pattern \"\(text)\": \(reason)" }
 }

@@ -1,17 +1,17 @@
 import Glibc
 
 /// The parts of a PV object the agent needs (`kubectl get pv -o json`).
-public struct PersistentVolume: Sendable, Equatable {
-    public var name: String
+package struct PersistentVolume: Sendable, Equatable {
+    package var name: String
     /// `spec.local.path` (k3s default since 2024) or `spec.hostPath.path` (upstream default).
-    public var path: String
-    public var claimNamespace: String?
-    public var claimName: String?
-    public var capacity: Int64?
-    public var createdNs: Int64?
-    public var node: String?
+    package var path: String
+    package var claimNamespace: String?
+    package var claimName: String?
+    package var capacity: Int64?
+    package var createdNs: Int64?
+    package var node: String?
 
-    public init(
+    package init(
         name: String, path: String, claimNamespace: String?, claimName: String?, capacity: Int64?,
         createdNs: Int64?, node: String?
     ) {
@@ -26,7 +26,7 @@ public struct PersistentVolume: Sendable, Equatable {
 
     /// Parses a `v1/List` of PVs (or a single PV). PVs with neither a local nor a hostPath
     /// source (CSI, NFS, ...) are skipped: they have no directory on this node to index.
-    public static func parseList<C: Collection<UInt8>>(_ bytes: C) throws(JSONError) -> [PersistentVolume] {
+    package static func parseList<C: Collection<UInt8>>(_ bytes: C) throws(JSONError) -> [PersistentVolume] {
         let root = try JSON.parse(bytes)
         let items = root["items"]?.array ?? (root["kind"]?.string == "PersistentVolume" ? [root] : nil)
         guard let items else { throw JSONError(offset: 0, reason: "no \"items\" array: not a PV list") }

@@ -1,6 +1,6 @@
 /// Kubernetes resource quantities (`20Gi`, `5G`, `512Mi`, `1000`) as bytes.
-public enum Quantity {
-    public static func bytes(_ text: String) -> Int64? {
+package enum Quantity {
+    package static func bytes(_ text: String) -> Int64? {
         let s = text.trimmingSpaces
         // Decimal exponent form, `5e9` or `1E6` (a bare `E` suffix is exa, handled below).
         if let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }), e != s.startIndex, s.index(after: e) != s.endIndex {

@@ -1,12 +1,12 @@
 import HostFS
 
 /// A volume the configuration names by path (`path:` entries, hostPath layouts).
-public struct ConfiguredPath: Sendable, Equatable {
-    public var path: String
-    public var namespace: String
-    public var pvc: String
+package struct ConfiguredPath: Sendable, Equatable {
+    package var path: String
+    package var namespace: String
+    package var pvc: String
 
-    public init(path: String, namespace: String, pvc: String) {
+    package init(path: String, namespace: String, pvc: String) {
         self.path = path
         self.namespace = namespace
         self.pvc = pvc
@@ -14,14 +14,14 @@ public struct ConfiguredPath: Sendable, Equatable {
 }
 
 /// A volume the kubelet mounted for a pod (found by the executable, which knows pods).
-public struct KubeletVolume: Sendable, Equatable {
-    public var path: String
-    public var namespace: String?
-    public var pvc: String?
-    public var pv: String?
-    public var ephemeral: Bool
+package struct KubeletVolume: Sendable, Equatable {
+    package var path: String
+    package var namespace: String?
+    package var pvc: String?
+    package var pv: String?
+    package var ephemeral: Bool
 
-    public init(path: String, namespace: String?, pvc: String?, pv: String?, ephemeral: Bool) {
+    package init(path: String, namespace: String?, pvc: String?, pv: String?, ephemeral: Bool) {
         self.path = path
         self.namespace = namespace
         self.pvc = pvc
@@ -31,17 +31,17 @@ public struct KubeletVolume: Sendable, Equatable {
 }
 
 /// A storage root or configured path that could not be read.
-public struct ResolveProblem: Sendable, CustomStringConvertible {
-    public let path: String
-    public let error: SystemError
-    public var description: String { error.description }
+package struct ResolveProblem: Sendable, CustomStringConvertible {
+    package let path: String
+    package let error: SystemError
+    package var description: String { error.description }
 }
 
-public struct Resolution: Sendable {
-    public var volumes: [Volume]
-    public var problems: [ResolveProblem]
+package struct Resolution: Sendable {
+    package var volumes: [Volume]
+    package var problems: [ResolveProblem]
 
-    public init(volumes: [Volume], problems: [ResolveProblem]) {
+    package init(volumes: [Volume], problems: [ResolveProblem]) {
         self.volumes = volumes
         self.problems = problems
     }
@@ -49,15 +49,15 @@ public struct Resolution: Sendable {
 
 /// Turns storage roots (and, when known, PV objects) into volumes. Reads directory names
 /// only; never follows a symlink below a root and never opens anything that is not a directory.
-public struct Resolver: Sendable {
-    public var roots: [String]
-    public var pattern: PathPattern?
-    public var configured: [ConfiguredPath]
+package struct Resolver: Sendable {
+    package var roots: [String]
+    package var pattern: PathPattern?
+    package var configured: [ConfiguredPath]
     /// nil when `kubernetes.pv_command` is off or failed: directory names are all we know.
-    public var persistentVolumes: [PersistentVolume]?
-    public var kubelet: [KubeletVolume]
+    package var persistentVolumes: [PersistentVolume]?
+    package var kubelet: [KubeletVolume]
 
-    public init(
+    package init(
         roots: [String], pattern: PathPattern? = nil, configured: [ConfiguredPath] = [],
         persistentVolumes: [PersistentVolume]? = nil, kubelet: [KubeletVolume] = []
     ) {
@@ -68,7 +68,7 @@ public struct Resolver: Sendable {
         self.kubelet = kubelet
     }
 
-    public func resolve() -> Resolution {
+    package func resolve() -> Resolution {
         var problems: [ResolveProblem] = []
         var found: [Volume] = []
         for root in roots {

@@ -1,19 +1,19 @@
 /// One directory that holds one PVC's data, as the resolver found it.
-public struct Volume: Sendable, Equatable {
-    public var namespace: String?
-    public var pvc: String?
-    public var pv: String?
+package struct Volume: Sendable, Equatable {
+    package var namespace: String?
+    package var pvc: String?
+    package var pv: String?
     /// The storage root it was found under, or nil for a configured or API path outside every root.
-    public var root: String?
+    package var root: String?
     /// Path components below `root` (or the whole absolute path split, when `root` is nil).
-    public var components: [String]
-    public var state: VolumeState
-    public var source: VolumeSource
-    public var capacity: Int64?
+    package var components: [String]
+    package var state: VolumeState
+    package var source: VolumeSource
+    package var capacity: Int64?
     /// PV creation time when the API told us, else the directory's birth (or modification) time.
-    public var createdNs: Int64
+    package var createdNs: Int64
 
-    public init(
+    package init(
         namespace: String?, pvc: String?, pv: String?, root: String?, components: [String],
         state: VolumeState, source: VolumeSource, capacity: Int64?, createdNs: Int64
     ) {
@@ -29,26 +29,26 @@ public struct Volume: Sendable, Equatable {
     }
 
     /// The absolute host path.
-    public var path: String {
+    package var path: String {
         let tail = components.joined(separator: "/")
         guard let root else { return "/" + tail }
         return root.hasSuffix("/") ? root + tail : root + "/" + tail
     }
 
     /// `namespace/pvc`, or nil when the directory does not say.
-    public var claim: String? {
+    package var claim: String? {
         guard let namespace, let pvc else { return nil }
         return "\(namespace)/\(pvc)"
     }
 }
 
-public enum VolumeState: String, Sendable, CaseIterable {
+package enum VolumeState: String, Sendable, CaseIterable {
     case current, stale, orphan, unknown
     /// A pod's emptyDir: its data dies with the pod.
     case ephemeral
 }
 
-public enum VolumeSource: String, Sendable, CaseIterable {
+package enum VolumeSource: String, Sendable, CaseIterable {
     /// `<pv>_<namespace>_<pvc>` or legacy `pvc-<uid>` directory names.
     case dirname
     /// A configured `path_pattern` layout such as `{namespace}/{pvc}`.

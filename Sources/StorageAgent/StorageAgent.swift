@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import HostFS
 
 /// The `storage-agent` command line: finds PVC directories, indexes their JSONL and log files,
 /// and answers questions about them.

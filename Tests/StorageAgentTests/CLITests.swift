@@ -2,6 +2,8 @@ import Foundation
 import Glibc
 import Testing
 
+@testable import Alerting
+
 @Suite struct CLITests {
     static let queryKeys: Set<String> = [
         "path", "namespace", "pvc", "pv", "track", "date", "hour", "kind", "size", "lines", "mtime", "uid", "gid",

@@ -1,20 +1,21 @@
 import Testing
 
+@testable import Alerting
 @testable import StorageAgent
 
 @Suite struct CalendarTests {
     @Test func civilDatesRoundTrip() {
-        #expect(Calendar.date(days: 0) == "19700101")
-        #expect(Calendar.days(fromDate: "20260203") == 20487)
-        #expect(Calendar.date(days: 20487) == "20260203")
-        #expect(Calendar.date(days: Calendar.days(fromDate: "20240229")!) == "20240229")
-        #expect(Calendar.weekday(days: Calendar.days(fromDate: "20260203")!) == 2)  // a Tuesday
-        #expect(Calendar.weekday(days: -1) == 3)  // 1969-12-31, a Wednesday
+        #expect(CivilCalendar.date(days: 0) == "19700101")
+        #expect(CivilCalendar.days(fromDate: "20260203") == 20487)
+        #expect(CivilCalendar.date(days: 20487) == "20260203")
+        #expect(CivilCalendar.date(days: CivilCalendar.days(fromDate: "20240229")!) == "20240229")
+        #expect(CivilCalendar.weekday(days: CivilCalendar.days(fromDate: "20260203")!) == 2)  // a Tuesday
+        #expect(CivilCalendar.weekday(days: -1) == 3)  // 1969-12-31, a Wednesday
     }
 
     @Test func marketHoursTouchNineThroughFifteen() {
-        #expect(Calendar.hours(ActiveWindow.marketHours) == [9, 10, 11, 12, 13, 14, 15])
-        #expect(Calendar.hours(ActiveWindow.parse("Mon-Fri 09:00-15:00")!) == [9, 10, 11, 12, 13, 14])
+        #expect(CivilCalendar.hours(ActiveWindow.marketHours) == [9, 10, 11, 12, 13, 14, 15])
+        #expect(CivilCalendar.hours(ActiveWindow.parse("Mon-Fri 09:00-15:00")!) == [9, 10, 11, 12, 13, 14])
     }
 
     @Test func seoulIsNineHoursAheadFromTheSystemZoneFile() throws {
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func lastFinishedWindowIsTodayAfterTheCloseElseThePreviousActiveDay() {
-        let gaps = Gaps(config: Config())
+        let gaps = Config().gaps
         let scalp = Config().track("scalp")!
         // Tuesday 2026-02-03 16:00 KST = 07:00 UTC: today's window has closed.
         #expect(gaps.lastFinishedDate(scalp, now: 1_770_102_000) == "20260203")

@@ -3,6 +3,7 @@ import HostFS
 import PVCResolver
 import Testing
 
+@testable import Alerting
 @testable import StorageAgent
 
 /// The configuration example of design.md, "Configuration", verbatim.
@@ -473,15 +474,15 @@ private let designExample = """
     }
 
     @Test func durationsTakeUnitsAndCombinations() {
-        #expect(StorageAgent.Duration.seconds("90s") == 90)
-        #expect(StorageAgent.Duration.seconds("10m") == 600)
-        #expect(StorageAgent.Duration.seconds("6h") == 21_600)
-        #expect(StorageAgent.Duration.seconds("3d") == 259_200)
-        #expect(StorageAgent.Duration.seconds("1w") == 604_800)
-        #expect(StorageAgent.Duration.seconds("1h30m") == 5400)
-        #expect(StorageAgent.Duration.seconds("0s") == 0)
+        #expect(DurationText.seconds("90s") == 90)
+        #expect(DurationText.seconds("10m") == 600)
+        #expect(DurationText.seconds("6h") == 21_600)
+        #expect(DurationText.seconds("3d") == 259_200)
+        #expect(DurationText.seconds("1w") == 604_800)
+        #expect(DurationText.seconds("1h30m") == 5400)
+        #expect(DurationText.seconds("0s") == 0)
         for bad in ["", "10", "h", "10x", "1.5h", "-5m", "5 m", "m5", "10M", "٣m", "99999999999s"] {
-            #expect(StorageAgent.Duration.seconds(bad) == nil, "\(bad)")
+            #expect(DurationText.seconds(bad) == nil, "\(bad)")
         }
     }
 

@@ -2,6 +2,9 @@ import Foundation
 import Glibc
 import Testing
 
+@testable import Alerting
+@testable import Workloads
+
 /// `doctor` on healthy and broken trees; every FAIL provoked for real.
 @Suite struct DoctorCLITests {
     func rows(_ r: CLIResult) -> [String: [[String: Any]]] {

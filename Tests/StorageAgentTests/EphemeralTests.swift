@@ -1,9 +1,12 @@
 import Foundation
 import Glibc
 import HostFS
+import PVCResolver
 import Testing
 
+@testable import Alerting
 @testable import StorageAgent
+@testable import Workloads
 
 @Suite struct EphemeralMountInfoTests {
     @Test func parsesAnOverlayLineWithEscapesAndOptionalFields() throws {
@@ -299,7 +302,8 @@ final class EphemeralNode {
         let node = try makeNode()
         var config = Config()
         config.containerdRoot = node.containerd + "/"
-        let scanner = EphemeralScanner(config: config, kubeletRoot: node.kubelet)
+        let scanner = EphemeralScanner(
+            containerdRoot: config.containerdRoot, include: config.include, kubeletRoot: node.kubelet)
         let layers = scanner.writableLayers().sorted { $0.snapshot < $1.snapshot }
         #expect(layers.map(\.snapshot) == ["2", "3", "4"], "the image layer (lowerdir only) is no writable layer")
         #expect(layers.first?.upperdir == Array("\(node.snapshots)/2/fs".utf8), "unescaped from \\040")

@@ -2,6 +2,8 @@ import Foundation
 import Glibc
 import Testing
 
+@testable import Alerting
+
 /// Every user error is one line on stderr with the exit code of design.md.
 @Suite struct ExitCodeTests {
     func expectOneLine(

@@ -2,6 +2,8 @@ import Foundation
 import Glibc
 import Testing
 
+@testable import Alerting
+
 /// Friendly links through the built binary, on real trees, checked the way the user would.
 @Suite struct LinksCLITests {
     /// A storage root at 0700 (as k3s keeps it), a volume, and /home/ubuntu owned by uid 1000.

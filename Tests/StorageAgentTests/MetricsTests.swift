@@ -1,9 +1,12 @@
 import Foundation
 import Glibc
+import PVCResolver
 import Testing
 
+@testable import Alerting
 @testable import Inventory
 @testable import StorageAgent
+@testable import Workloads
 
 /// The Prometheus exposition: the renderer on known inputs, the atomic textfile, and
 /// `storage-agent metrics` end to end against the real `du`.
@@ -15,14 +18,16 @@ import Testing
         capacity: Int64? = nil, files: Int64 = 0, lastWriteNs: Int64? = nil, goneAt: Int64? = nil
     ) -> VolumeRecord {
         VolumeRecord(
-            id: id, path: path, namespace: namespace, pvc: pvc, pv: pv, state: state, source: "dirname",
+            id: id, path: path, namespace: namespace, pvc: pvc, pv: pv, state: VolumeState(rawValue: state)!,
+            source: "dirname",
             capacity: capacity, uid: nil, gid: nil, files: files, bytes: 0, lastWriteNs: lastWriteNs, lastScan: nil,
             goneAt: goneAt)
     }
 
     func alert(_ type: String, _ subject: String, _ state: String = "firing") -> AlertRecord {
         AlertRecord(
-            type: type, subject: subject, state: state, message: "m", priority: 3, firstFired: 0, lastNotified: 0,
+            type: type, subject: subject, state: AlertRecord.State(rawValue: state)!, message: "m", priority: 3,
+            firstFired: 0, lastNotified: 0,
             lastSeen: 0, count: 1)
     }
 

@@ -1,1 +1,3 @@
 import Testing
+
+@testable import Alerting

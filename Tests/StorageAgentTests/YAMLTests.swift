@@ -1,5 +1,6 @@
 import Testing
 
+@testable import Alerting
 @testable import StorageAgent
 
 /// The YAML subset of the configuration file, parsed on its own.

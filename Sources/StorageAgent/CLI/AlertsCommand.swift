@@ -37,7 +37,7 @@ struct AlertsCommand: ParsableCommand {
             ["TYPE", "STATE", "PVC", "FIRST-FIRED", "LAST-NOTIFIED", "COUNT", "MESSAGE"], rightAligned: [5])
         for a in alerts {
             table.append([
-                a.type, a.state, a.namespace.map { "\($0)/\(a.pvc ?? "-")" } ?? "-",
+                a.type, a.state.rawValue, a.namespace.map { "\($0)/\(a.pvc ?? "-")" } ?? "-",
                 SystemClock.local(ns: a.firstFired * 1_000_000_000),
                 SystemClock.local(ns: a.lastNotified * 1_000_000_000), String(a.count),
                 RawName.display(Array(a.message.utf8)),
@@ -49,7 +49,7 @@ struct AlertsCommand: ParsableCommand {
     static func json(_ w: inout JSONWriter, _ a: AlertRecord) {
         w.object { w in
             w.field("type", a.type)
-            w.field("state", a.state)
+            w.field("state", a.state.rawValue)
             w.field("subject", a.subject)
             w.field("namespace", a.namespace)
             w.field("pvc", a.pvc)

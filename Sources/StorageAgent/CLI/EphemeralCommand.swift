@@ -1,6 +1,8 @@
+import Alerting
 import ArgumentParser
 import Glibc
 import HostFS
+import Workloads
 
 struct EphemeralCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +24,7 @@ struct EphemeralCommand: ParsableCommand {
 
     func run() throws {
         let context = try Context(global)
-        let scanner = EphemeralScanner(config: context.config)
+        let scanner = context.config.ephemeralScanner
         try Self.checkSnapshots(scanner, configSource: context.config.source)
         let files = scanner.scan { path, reason in Context.warn("skipped writable layer \(path): \(reason)") }
         if json {

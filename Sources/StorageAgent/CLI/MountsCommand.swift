@@ -1,4 +1,5 @@
 import ArgumentParser
+import HostFS
 import Inventory
 
 struct MountsCommand: ParsableCommand {

@@ -1,3 +1,4 @@
+import Alerting
 import ArgumentParser
 import HostFS
 import Inventory
@@ -44,7 +45,7 @@ struct PVCCommand: ParsableCommand {
                 rightAligned: [5, 6, 9])
             for v in volumes {
                 table.append([
-                    v.namespace ?? "-", v.pvc ?? "-", v.pv ?? "-", v.state, v.path, Format.count(v.files),
+                    v.namespace ?? "-", v.pvc ?? "-", v.pv ?? "-", v.state.rawValue, v.path, Format.count(v.files),
                     Format.size(v.bytes),
                     v.lastWriteNs.map { SystemClock.local(ns: $0) } ?? "-",
                     v.uid.map { "\($0):\(v.gid ?? 0)" } ?? "-", String(mounted[v.path] ?? 0),
@@ -68,7 +69,7 @@ struct PVCCommand: ParsableCommand {
                 w.field("pvc", v.pvc)
                 w.field("pv", v.pv)
                 w.field("path", v.path)
-                w.field("state", v.state)
+                w.field("state", v.state.rawValue)
                 w.field("source", v.source)
                 w.field("files", v.files)
                 w.field("bytes", v.bytes)

@@ -1,3 +1,4 @@
+import Alerting
 import ArgumentParser
 import HostFS
 import Inventory
@@ -116,7 +117,7 @@ struct QueryCommand: ParsableCommand {
                 .usage,
                 "no hourly track\(track.map { " named \($0)" } ?? "") with an active window in the configuration")
         }
-        let finder = Gaps(config: context.config)
+        let finder = context.config.gaps
         var found: [Gaps.Gap] = []
         for t in tracks {
             do { found += try finder.gaps(inventory, track: t, date: date!) } catch { throw AgentError(error) }

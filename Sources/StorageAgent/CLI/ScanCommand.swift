@@ -1,4 +1,6 @@
+import Alerting
 import ArgumentParser
+import HostFS
 
 struct ScanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

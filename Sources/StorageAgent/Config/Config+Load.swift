@@ -1,3 +1,4 @@
+import Alerting
 import Glibc
 import HostFS
 import PVCResolver
@@ -90,7 +91,7 @@ struct ConfigReader {
     }
 
     func duration(_ node: YAMLNode, _ key: String) throws(ConfigError) -> Int64 {
-        guard let s = try? string(node, key), let seconds = Duration.seconds(s) else {
+        guard let s = try? string(node, key), let seconds = DurationText.seconds(s) else {
             throw fail(node, "\(key): bad duration; use e.g. 30s, 10m, 6h, 3d")
         }
         return seconds
@@ -286,7 +287,7 @@ extension Owner {
     }
 }
 
-enum Duration {
+enum DurationText {
     /// `90s`, `10m`, `6h`, `3d`, `1w`, or combinations such as `1h30m`.
     static func seconds(_ s: String) -> Int64? {
         var total: Int64 = 0
@@ -349,14 +350,5 @@ extension ActiveWindow {
             return nil
         }
         return ActiveWindow(days: days, startMinute: start, endMinute: end, text: text)
-    }
-}
-
-enum TimeZoneFile {
-    /// An IANA name such as `Asia/Seoul` with a compiled zone file (a regular file, not a directory).
-    static func exists(_ name: String) -> Bool {
-        guard !name.isEmpty, !name.hasPrefix("/"), !name.hasSuffix("/"), !name.contains("..") else { return false }
-        var st = stat()
-        return stat("/usr/share/zoneinfo/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 }

@@ -1,3 +1,4 @@
+import Alerting
 import Glibc
 import HostFS
 import PVCResolver
@@ -29,44 +30,6 @@ struct Config: Sendable {
     var trackNames: [String] { tracks.map(\.name) }
 
     func track(_ name: String?) -> Track? { tracks.first { $0.name == name } }
-}
-
-/// A numeric owner, `uid:gid`.
-struct Owner: Sendable, Equatable, CustomStringConvertible {
-    var uid: UInt32
-    var gid: UInt32
-    var description: String { "\(uid):\(gid)" }
-}
-
-/// One `tracks:` entry.
-struct Track: Sendable, Equatable {
-    var name: String
-    /// Seconds after which the application deletes files itself.
-    var retention: Int64?
-    var active: ActiveWindow?
-    var timezone: String?
-    var staleAfter: Int64?
-    var hourly = false
-
-    static let defaults: [Track] = [
-        Track(
-            name: "scalp", retention: 3 * 86400, active: .marketHours, timezone: "Asia/Seoul", staleAfter: 600,
-            hourly: true),
-        Track(name: "swing", retention: 7 * 86400, active: .marketHours, timezone: "Asia/Seoul", staleAfter: 3600),
-        Track(name: "system", retention: 30 * 86400),
-        Track(name: "maintenance"),
-    ]
-}
-
-/// `Mon-Fri 09:00-15:30`: the days (0 = Sunday) and minutes of the day a track is written.
-struct ActiveWindow: Sendable, Equatable {
-    var days: Set<Int>
-    var startMinute: Int
-    var endMinute: Int
-    var text: String
-
-    static let marketHours = ActiveWindow(
-        days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 930, text: "Mon-Fri 09:00-15:30")
 }
 
 /// One `volumes:` entry: settings for a PVC found elsewhere (`pvc:`), or a volume by path (`path:` + `name:`).

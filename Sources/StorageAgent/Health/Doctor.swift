@@ -1,7 +1,9 @@
+import Alerting
 import Glibc
 import HostFS
 import Inventory
 import PVCResolver
+import Workloads
 
 /// The node-side runbook (seed 003), one command, no Kubernetes API needed.
 struct Doctor {
@@ -55,7 +57,7 @@ struct Doctor {
     func expectedVolumes(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
         config.volumes.filter(\.expect).map { v in
             let dirs = volumes.filter { $0.claim == v.claim }
-            let current = dirs.filter { $0.state == "current" || $0.state == "unknown" }
+            let current = dirs.filter { $0.state == .current || $0.state == .unknown }
             if current.isEmpty {
                 return .fail(
                     "volume-expected", v.claim, "no directory on this node",
@@ -74,7 +76,7 @@ struct Doctor {
     }
 
     func strandedData(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
-        volumes.filter { ($0.state == "stale" || $0.state == "orphan") && $0.files > 0 }.map { v in
+        volumes.filter { ($0.state == .stale || $0.state == .orphan) && $0.files > 0 }.map { v in
             .warn(
                 "volume-\(v.state)", v.path,
                 "\(v.files) files, \(Format.size(v.bytes)) not in use by \(v.claim ?? "any PVC")",
@@ -138,7 +140,7 @@ struct Doctor {
             if free < 2 {
                 out.append(
                     .fail("free-space", volume.path, detail, hint: "free space: check retention and backups/archives"))
-            } else if free < 10 {
+            } else if free < Thresholds.minFreePercent {
                 out.append(
                     .warn("free-space", volume.path, detail, hint: "free space: check retention and backups/archives"))
             } else {
@@ -150,7 +152,7 @@ struct Doctor {
 
     /// Allocated bytes (as du counts them) against each volume's capacity.
     func capacity(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
-        volumes.filter { $0.capacity != nil && $0.state != "stale" }.compactMap { v in
+        volumes.filter { $0.capacity != nil && $0.state != .stale }.compactMap { v in
             guard let capacity = v.capacity, capacity > 0, let dir = try? Descriptor.openDirectory(path: v.path) else {
                 return nil
             }
@@ -161,7 +163,7 @@ struct Doctor {
                 return .fail(
                     "capacity", name, detail, hint: "storage-agent query --pvc \(name) | tail; check retention")
             }
-            if used * 10 > capacity * 9 {
+            if used * 100 > capacity * Thresholds.capacityWarnPercent {
                 return .warn(
                     "capacity", name, detail, hint: "storage-agent query --pvc \(name) | tail; check retention")
             }
@@ -171,7 +173,7 @@ struct Doctor {
 
     /// The incident's root cause, seen from the node: tracked files in containers' writable layers.
     func ephemeral() -> DoctorCheck {
-        let files = EphemeralScanner(config: config).scan()
+        let files = config.ephemeralScanner.scan()
         guard !files.isEmpty else { return .pass("ephemeral", "containers", "no tracked files in writable layers") }
         let bytes = files.reduce(0) { $0 + $1.size }
         let pods = Set(files.map { f in f.pod.map { "\(f.namespace ?? "?")/\($0)" } ?? "snapshot \(f.snapshot)" })
@@ -245,21 +247,20 @@ struct Doctor {
     func recentWrites(_ lastWrites: [(volumeID: Int64, track: String, lastWriteNs: Int64)], _ volumes: [VolumeRecord])
         -> [DoctorCheck]
     {
-        let gaps = Gaps(config: config)
+        let zones = TimeZones(tracks: config.tracks)
         return config.tracks.compactMap { track in
             guard let window = track.active else { return nil }
-            let live = Set(volumes.filter { $0.state == "current" || $0.state == "unknown" }.map(\.id))
+            let live = Set(volumes.filter { $0.state == .current || $0.state == .unknown }.map(\.id))
             let newest = lastWrites.filter { $0.track == track.name && live.contains($0.volumeID) }.map(\.lastWriteNs)
                 .max()
             if let newest, now - newest / 1_000_000_000 <= 86400 {
                 return .pass("track-recent", track.name, "last write \(SystemClock.local(ns: newest))")
             }
             // Was any of the last 24 hours inside the active window? (Weekends are quiet.)
-            let zone = gaps.zone(track)
+            let zone = zones.zone(track)
             let wasActive = stride(from: now - 86400, through: now, by: 900).contains { t in
                 let local = zone.local(t)
-                return window.days.contains(local.weekday) && local.minute >= window.startMinute
-                    && local.minute < window.endMinute
+                return window.contains(weekday: local.weekday, minute: local.minute)
             }
             guard wasActive else { return .pass("track-recent", track.name, "no active window in the last 24 h") }
             let when = newest.map { "last write \(SystemClock.local(ns: $0))" } ?? "no file ever"
@@ -275,7 +276,7 @@ struct Doctor {
         let previous = try inventory.doctorCounts()
         var out: [DoctorCheck] = []
         var counts: [String: Int64] = [:]
-        for v in volumes where v.state != "stale" {
+        for v in volumes where v.state != .stale {
             counts[v.path] = v.files
             guard let before = previous[v.path] else { continue }
             let name = v.claim ?? v.path

@@ -1,3 +1,4 @@
+import Alerting
 import Glibc
 import HostFS
 import Inventory
@@ -17,6 +18,17 @@ struct LinkStatus: Sendable {
     var state: State
     /// What is wrong, in words (empty when ok).
     var detail: String
+
+    /// What the alert rules see of it: conflicts and unreachable links.
+    var problem: LinkProblem? {
+        let kind: LinkProblem.Kind
+        switch state {
+        case .conflict: kind = .conflict
+        case .unreachable: kind = .unreachable
+        case .ok, .missing, .staleTarget: return nil
+        }
+        return LinkProblem(kind: kind, link: link, target: target, namespace: namespace, pvc: pvc, detail: detail)
+    }
 }
 
 /// Keeps `link:` paths (e.g. ~/observer/data) pointing at their PVC's current directory.
@@ -36,7 +48,7 @@ struct LinkManager {
 
     private func handle(link: String, volume v: VolumeConfig, apply: Bool) -> LinkStatus {
         let live = volumes.filter { $0.goneAt == nil && $0.claim == v.claim }
-        let target = (live.first { $0.state == "current" } ?? live.first { $0.state == "unknown" })?.path
+        let target = (live.first { $0.state == .current } ?? live.first { $0.state == .unknown })?.path
         var status = LinkStatus(
             link: link, target: target, namespace: v.namespace, pvc: v.pvc, owner: nil, state: .ok, detail: "")
         let parts = link.split(separator: "/").map(String.init)

@@ -1,3 +1,4 @@
+import Alerting
 import Inventory
 
 /// The Prometheus text exposition format 0.0.4 for storage-agent's metrics. Plain inputs in,
@@ -56,7 +57,7 @@ enum MetricsRenderer {
             perClaim.map { (trackLabels($0.key), String($0.bytes)) })
 
         var firing: [String: Int] = [:]
-        for a in alerts where a.state == "firing" { firing[a.type, default: 0] += 1 }
+        for a in alerts where a.state == .firing { firing[a.type, default: 0] += 1 }
         let types = alertTypes + firing.keys.filter { !alertTypes.contains($0) }.sorted()
         family(
             &out, "storage_agent_alerts_firing", "Alerts firing now, by type (see storage-agent alerts).",
@@ -107,7 +108,7 @@ enum MetricsRenderer {
     }
 
     private static func volumeLabelValues(_ v: VolumeRecord) -> [String] {
-        [v.namespace ?? "", v.pvc ?? "", v.pv ?? "", v.state]
+        [v.namespace ?? "", v.pvc ?? "", v.pv ?? "", v.state.rawValue]
     }
 
     private static func trackLabels(_ key: [String]) -> [(String, String)] {

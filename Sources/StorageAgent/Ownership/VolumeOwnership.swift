@@ -1,5 +1,7 @@
+import Alerting
 import HostFS
 import Inventory
+import Journal
 import PVCResolver
 
 /// Which volumes get their ownership fixed, for whom, and the alerts a walk leads to.
@@ -48,32 +50,19 @@ struct VolumeOwnership {
         return total
     }
 
-    /// `ownership-drift` when entries of other users were given back, `ownership-unfixable` when
-    /// some could not be.
-    static func conditions(_ report: OwnershipReport, volume: Volume, owner: Owner) -> [AlertCondition] {
-        var out: [AlertCondition] = []
-        let name = volume.claim.map { "PVC \($0)" } ?? "volume \(volume.path)"
-        if let (uid, count) = report.previousOwners.max(by: { $0.value < $1.value }) {
-            let fixed = report.previousOwners.values.reduce(0, +)
-            out.append(
-                AlertCondition(
-                    type: .ownershipDrift, subject: volume.path, namespace: volume.namespace, pvc: volume.pvc,
-                    pv: volume.pv, volumePath: volume.path,
-                    numbers: [("FILES", Int64(fixed)), ("OFFENDING_UID", Int64(uid))],
-                    message:
-                        "Gave \(fixed) entries in \(name) back to \(owner) (most were owned by uid \(uid): \(count))",
-                    occurrences: Int64(fixed)))
+    /// Gives fix_ownership volumes to their owner: whole volumes, or only the directories an
+    /// inotify batch named (`only`); returns the ownership events for the alert cycle.
+    func fixAll(_ volumes: [Volume], only: [String: [[UInt8]]]?) -> [AlertCondition] {
+        var events: [AlertCondition] = []
+        for volume in volumes where volume.state != .stale {
+            guard let owner = owner(for: volume) else { continue }
+            if let only, only[volume.path] == nil { continue }
+            let report = fix(volume, owner: owner, directories: only?[volume.path])
+            if report.changed > 0 {
+                Log.notice("ownership: \(report.changed) entries in \(volume.path) given to \(owner)")
+            }
+            events += OwnershipRules.events(report, volume: volume, owner: owner)
         }
-        if let first = report.refused.first {
-            out.append(
-                AlertCondition(
-                    type: .ownershipUnfixable, subject: volume.path, namespace: volume.namespace, pvc: volume.pvc,
-                    pv: volume.pv, volumePath: volume.path,
-                    filePath: volume.path + "/" + RawName.decoded(first.path),
-                    numbers: [("FILES", Int64(report.refused.count))],
-                    message: "\(report.refused.count) entries in \(name) were not given to \(owner): \(first.reason)",
-                    occurrences: Int64(report.refused.count)))
-        }
-        return out
+        return events
     }
 }

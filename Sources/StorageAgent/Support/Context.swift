@@ -2,6 +2,7 @@ import Glibc
 import HostFS
 import Inventory
 import PVCResolver
+import Workloads
 
 /// What every command needs: the effective configuration and a way to the index.
 struct Context {

@@ -1,33 +1,34 @@
 import Glibc
 import HostFS
+import PVCResolver
 
 /// One line of `/proc/<pid>/mountinfo` (proc(5)), with the kernel's octal escapes undone.
 ///
 /// Paths are bytes: a mount point may hold any byte but NUL. `root`, `mountPoint`, `source`
 /// and each super option are unescaped (`\040` space, `\011` tab, `\012` newline, `\134`
 /// backslash, and `\054` comma, which super options escape too).
-struct MountInfoEntry: Sendable, Equatable {
-    var mountID: Int
-    var parentID: Int
+package struct MountInfoEntry: Sendable, Equatable {
+    package var mountID: Int
+    package var parentID: Int
     /// `major:minor` of the file system.
-    var device: String
+    package var device: String
     /// The directory of the file system that is mounted here (a bind mount's subtree).
-    var root: [UInt8]
+    package var root: [UInt8]
     /// Relative to the reading process's root directory: a container's own root is `/`.
-    var mountPoint: [UInt8]
+    package var mountPoint: [UInt8]
     /// Per-mount options: `rw` or `ro`, `nosuid`, `relatime`, ...
-    var mountOptions: [String]
+    package var mountOptions: [String]
     /// `shared:N`, `master:N`, ... (propagation).
-    var optionalFields: [String]
-    var fsType: String
-    var source: [UInt8]
+    package var optionalFields: [String]
+    package var fsType: String
+    package var source: [UInt8]
     /// Per-superblock options, split at commas, each unescaped.
-    var superOptions: [[UInt8]]
+    package var superOptions: [[UInt8]]
 
-    var readOnly: Bool { mountOptions.contains("ro") }
+    package var readOnly: Bool { mountOptions.contains("ro") }
 
     /// The value of `name=value` in the super options (the first one), e.g. an overlay's `upperdir`.
-    func superOption(_ name: String) -> [UInt8]? {
+    package func superOption(_ name: String) -> [UInt8]? {
         let key = Array(name.utf8) + [0x3D]
         for option in superOptions where option.starts(with: key) { return Array(option.dropFirst(key.count)) }
         return nil
@@ -35,20 +36,20 @@ struct MountInfoEntry: Sendable, Equatable {
 }
 
 /// A parser for `/proc/<pid>/mountinfo`.
-enum MountInfo {
+package enum MountInfo {
     /// Every well-formed line of a mountinfo file; malformed lines are skipped.
-    static func parse(_ text: [UInt8]) -> [MountInfoEntry] {
+    package static func parse(_ text: [UInt8]) -> [MountInfoEntry] {
         text.split(separator: 0x0A).compactMap { parse(line: $0) }
     }
 
     /// Reads and parses `<procRoot>/<pid>/mountinfo`; nil when the process is gone or unreadable.
-    static func read(pid: Int32, procRoot: String = "/proc") -> [MountInfoEntry]? {
+    package static func read(pid: Int32, procRoot: String = "/proc") -> [MountInfoEntry]? {
         guard case .success(let bytes) = readFile("\(procRoot)/\(pid)/mountinfo") else { return nil }
         return parse(bytes)
     }
 
     /// `36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue`.
-    static func parse<C: Collection<UInt8>>(line: C) -> MountInfoEntry? {
+    package static func parse<C: Collection<UInt8>>(line: C) -> MountInfoEntry? {
         let fields = line.split(separator: 0x20, omittingEmptySubsequences: false).map { Array($0) }
         guard fields.count >= 10, let separator = fields[6...].firstIndex(of: [0x2D]),
             fields.count == separator + 4
@@ -63,7 +64,7 @@ enum MountInfo {
     }
 
     /// Undoes the kernel's `\NNN` (three octal digits) escapes; anything else is kept as is.
-    static func unescape<C: Collection<UInt8>>(_ field: C) -> [UInt8] {
+    package static func unescape<C: Collection<UInt8>>(_ field: C) -> [UInt8] {
         let b = Array(field)
         var out: [UInt8] = []
         out.reserveCapacity(b.count)

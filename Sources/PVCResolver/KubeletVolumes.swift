@@ -1,15 +1,16 @@
 import HostFS
-import PVCResolver
 
 /// Pod volumes under the kubelet's directory, so CSI-mounted PVCs on any kubelet node (seed 004:
 /// GKE, persistent disks) are indexed and alerted on like local-path ones:
 /// `pods/<uid>/volumes/kubernetes.io~csi/<pv>/mount`, `kubernetes.io~local-volume/<pv>` and
 /// `kubernetes.io~empty-dir/<name>` (state `ephemeral`: its data dies with the pod).
 /// The PV list names the claim when known; otherwise only the pod's namespace is.
-struct KubeletVolumes {
-    var kubeletRoot = PodIdentity.defaultKubeletRoot
+package struct KubeletVolumes {
+    package var kubeletRoot = PodIdentity.defaultKubeletRoot
 
-    func discover(persistentVolumes: [PersistentVolume]?) -> [KubeletVolume] {
+    package init(kubeletRoot: String = PodIdentity.defaultKubeletRoot) { self.kubeletRoot = kubeletRoot }
+
+    package func discover(persistentVolumes: [PersistentVolume]?) -> [KubeletVolume] {
         guard let pods = try? Descriptor.openDirectory(path: kubeletRoot + "/pods") else { return [] }
         let byName = Dictionary((persistentVolumes ?? []).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [KubeletVolume] = []

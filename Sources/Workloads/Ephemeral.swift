@@ -1,33 +1,34 @@
 import Glibc
 import HostFS
+import PVCResolver
 
 /// A tracked file in a container's writable overlay layer: it is gone when the container is.
-struct EphemeralFile: Sendable, Equatable {
+package struct EphemeralFile: Sendable, Equatable {
     /// The host path, as bytes.
-    var pathBytes: [UInt8]
+    package var pathBytes: [UInt8]
     /// The path inside the container (relative to the writable layer, `/`-prefixed), as bytes.
-    var containerPathBytes: [UInt8]
-    var size: Int64
-    var mtimeNs: Int64
+    package var containerPathBytes: [UInt8]
+    package var size: Int64
+    package var mtimeNs: Int64
     /// The snapshot directory name, `<n>` in `.../snapshots/<n>/fs`.
-    var snapshot: String
-    var pod: String?
-    var namespace: String?
-    var container: String?
+    package var snapshot: String
+    package var pod: String?
+    package var namespace: String?
+    package var container: String?
 
     /// The host path for JSON (invalid UTF-8 bytes as `\xNN`).
-    var path: String { RawName.decoded(pathBytes) }
-    var containerPath: String { RawName.decoded(containerPathBytes) }
+    package var path: String { RawName.decoded(pathBytes) }
+    package var containerPath: String { RawName.decoded(containerPathBytes) }
 }
 
 /// A container's writable layer: the `upperdir=` of a live overlay mount under the snapshots directory.
-struct WritableLayer: Sendable, Equatable {
-    var upperdir: [UInt8]
-    var snapshot: String
+package struct WritableLayer: Sendable, Equatable {
+    package var upperdir: [UInt8]
+    package var snapshot: String
     /// A process whose root (`/`) is this overlay, when one was seen.
-    var pid: Int32?
+    package var pid: Int32?
     /// Set when that process sits in a pod cgroup.
-    var pod: PodIdentity?
+    package var pod: PodIdentity?
 }
 
 /// Finds tracked files (`index.include`) in the writable layers of running containers.
@@ -36,35 +37,38 @@ struct WritableLayer: Sendable, Equatable {
 /// `<containerd_root>/io.containerd.snapshotter.v1.overlayfs/snapshots/` count (image layers
 /// are only ever `lowerdir=`). Each layer is walked by descriptor with `O_NOFOLLOW`, on its own
 /// device, with an explicit stack.
-struct EphemeralScanner: Sendable {
-    static let snapshotsSubpath = "io.containerd.snapshotter.v1.overlayfs/snapshots"
+package struct EphemeralScanner: Sendable {
+    package static let snapshotsSubpath = "io.containerd.snapshotter.v1.overlayfs/snapshots"
 
-    var containerdRoot: String
-    var include: [Glob]
-    var procRoot: String
-    var kubeletRoot: String
+    package var containerdRoot: String
+    package var include: [Glob]
+    package var procRoot: String
+    package var kubeletRoot: String
 
-    init(config: Config, procRoot: String = "/proc", kubeletRoot: String = PodIdentity.defaultKubeletRoot) {
-        var root = config.containerdRoot
+    package init(
+        containerdRoot: String, include: [Glob], procRoot: String = "/proc",
+        kubeletRoot: String = PodIdentity.defaultKubeletRoot
+    ) {
+        var root = containerdRoot
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        containerdRoot = root
-        include = config.include
+        self.containerdRoot = root
+        self.include = include
         self.procRoot = procRoot
         self.kubeletRoot = kubeletRoot
     }
 
-    var snapshotsPath: String { (containerdRoot == "/" ? "" : containerdRoot) + "/" + Self.snapshotsSubpath }
+    package var snapshotsPath: String { (containerdRoot == "/" ? "" : containerdRoot) + "/" + Self.snapshotsSubpath }
 
     /// Every tracked file in every live writable layer, sorted by host path. Layers that cannot
     /// be walked are passed to `skipped` with the reason.
-    func scan(skipped: (_ path: String, _ reason: String) -> Void = { _, _ in }) -> [EphemeralFile] {
+    package func scan(skipped: (_ path: String, _ reason: String) -> Void = { _, _ in }) -> [EphemeralFile] {
         writableLayers().flatMap { files(in: $0, skipped: skipped) }.sorted {
             $0.pathBytes.lexicographicallyPrecedes($1.pathBytes)
         }
     }
 
     /// The live writable layers, deduplicated by upperdir, in the order first seen.
-    func writableLayers() -> [WritableLayer] {
+    package func writableLayers() -> [WritableLayer] {
         let prefixes = snapshotPrefixes()
         var layers: [[UInt8]: WritableLayer] = [:]
         var order: [[UInt8]] = []
@@ -95,7 +99,7 @@ struct EphemeralScanner: Sendable {
 
     /// `.../snapshots/` as configured and, when it differs, with symlinks resolved (the kernel
     /// shows an overlay's upperdir resolved).
-    func snapshotPrefixes() -> [[UInt8]] {
+    package func snapshotPrefixes() -> [[UInt8]] {
         var prefixes = [Array(snapshotsPath.utf8) + [0x2F]]
         if let resolved = realpath(containerdRoot, nil) {
             let r = String(cString: resolved)
@@ -107,7 +111,7 @@ struct EphemeralScanner: Sendable {
     }
 
     /// The `<n>` of an upperdir `<prefix><n>[/...]`, or nil when it is not under a prefix.
-    static func snapshot(of upper: [UInt8], _ prefixes: [[UInt8]]) -> String? {
+    package static func snapshot(of upper: [UInt8], _ prefixes: [[UInt8]]) -> String? {
         guard let prefix = prefixes.first(where: { upper.starts(with: $0) }) else { return nil }
         let rest = upper.dropFirst(prefix.count).split(separator: 0x2F, omittingEmptySubsequences: false)
         guard let first = rest.first, !first.isEmpty,
@@ -117,7 +121,7 @@ struct EphemeralScanner: Sendable {
     }
 
     /// Numeric entries of `/proc`.
-    func processIDs() -> [Int32] {
+    package func processIDs() -> [Int32] {
         guard let proc = try? Descriptor.openDirectory(path: procRoot) else { return [] }
         var pids: [Int32] = []
         try? proc.forEachEntry { entry in
@@ -130,7 +134,7 @@ struct EphemeralScanner: Sendable {
     }
 
     /// Mount namespace inode and root directory identity of a process, when readable.
-    func namespaceKey(_ pid: Int32) -> [UInt64]? {
+    package func namespaceKey(_ pid: Int32) -> [UInt64]? {
         var ns = Glibc.stat()
         var root = Glibc.stat()
         guard stat("\(procRoot)/\(pid)/ns/mnt", &ns) == 0, stat("\(procRoot)/\(pid)/root", &root) == 0 else {
@@ -140,14 +144,15 @@ struct EphemeralScanner: Sendable {
     }
 
     private struct Pending {
-        let parent: Descriptor
-        let name: [CChar]
-        let path: [UInt8]
+        package let parent: Descriptor
+        package let name: [CChar]
+        package let path: [UInt8]
     }
 
     /// Tracked regular files of one writable layer; symlinks, devices (whiteouts), FIFOs and
     /// sockets are never opened, and directories on another device are not entered.
-    func files(in layer: WritableLayer, skipped: (_ path: String, _ reason: String) -> Void) -> [EphemeralFile] {
+    package func files(in layer: WritableLayer, skipped: (_ path: String, _ reason: String) -> Void) -> [EphemeralFile]
+    {
         let display = RawName.display(layer.upperdir)
         let path = String(decoding: layer.upperdir, as: UTF8.self)
         guard Array(path.utf8) == layer.upperdir else {

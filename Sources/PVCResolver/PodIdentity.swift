@@ -3,21 +3,21 @@ import HostFS
 
 /// Who a container process belongs to, from its pod cgroup and the kubelet's pod directory.
 /// Every field is nil unless the node says so plainly: nothing is guessed.
-struct PodIdentity: Sendable, Equatable {
-    var uid: String
-    var name: String?
-    var namespace: String?
-    var container: String?
+package struct PodIdentity: Sendable, Equatable {
+    package var uid: String
+    package var name: String?
+    package var namespace: String?
+    package var container: String?
 
     /// The kubelet's pod directories live under `<kubeletRoot>/pods/<uid>/`.
-    static var defaultKubeletRoot: String {
+    package static var defaultKubeletRoot: String {
         if let p = getenv("STORAGE_AGENT_KUBELET_ROOT"), p.pointee != 0 { return String(cString: p) }
         return "/var/lib/kubelet"
     }
 
     /// Reads name, namespace and container name from `<kubeletRoot>/pods/<uid>/`. The files there
     /// are reached by descriptor with `O_NOFOLLOW`: `etc-hosts` is writable from inside the pod.
-    static func read(uid: String, kubeletRoot: String) -> PodIdentity {
+    package static func read(uid: String, kubeletRoot: String) -> PodIdentity {
         var identity = PodIdentity(uid: uid)
         guard isPodUID(uid), let pod = try? Descriptor.openDirectory(path: "\(kubeletRoot)/pods/\(uid)") else {
             return identity
@@ -33,7 +33,7 @@ struct PodIdentity: Sendable, Equatable {
 
     /// The pod UID in a `/proc/<pid>/cgroup` file: a `kubepods-<qos>-pod<uid_>.slice` segment
     /// (systemd driver, `_` for `-`) or a `pod<uid>` segment below a `kubepods` one (cgroupfs driver).
-    static func podUID(cgroup: [UInt8]) -> String? {
+    package static func podUID(cgroup: [UInt8]) -> String? {
         for line in cgroup.split(separator: 0x0A) {
             let parts = line.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
@@ -59,7 +59,7 @@ struct PodIdentity: Sendable, Equatable {
     /// aliases and are ignored; of the remaining non-comment lines, the last one that names
     /// anything other than localhost-ish names (`localhost*`, `ip6-*`) is the pod's own line,
     /// and its last field (the short host name) is the pod name. It must be a DNS-1123 name.
-    static func podName(etcHosts: [UInt8]) -> String? {
+    package static func podName(etcHosts: [UInt8]) -> String? {
         let lines = String(decoding: etcHosts, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first?.trimmingSpaces == "# Kubernetes-managed hosts file." else { return nil }
         var name: Substring?
@@ -81,7 +81,7 @@ struct PodIdentity: Sendable, Equatable {
     /// (`kube-api-access-*`) first. The file is the kubelet's atomic-writer layout: a symlink
     /// `namespace -> ..data/namespace` and `..data -> ..<timestamp>`; exactly that shape is
     /// resolved by hand, one `O_NOFOLLOW` step at a time, and any other symlink is refused.
-    static func namespace(_ pod: Descriptor) -> String? {
+    package static func namespace(_ pod: Descriptor) -> String? {
         guard let volumes = try? pod.openDirectory(name: "volumes"),
             let projected = try? volumes.openDirectory(name: "kubernetes.io~projected")
         else { return nil }
@@ -107,7 +107,7 @@ struct PodIdentity: Sendable, Equatable {
     }
 
     /// Names of the real subdirectories (no symlinks) of `dir`.
-    static func subdirectories(_ dir: Descriptor) -> [String] {
+    package static func subdirectories(_ dir: Descriptor) -> [String] {
         var names: [String] = []
         try? dir.forEachEntry { entry in
             var type = entry.type
@@ -118,7 +118,7 @@ struct PodIdentity: Sendable, Equatable {
     }
 
     /// A regular file in `dir`, opened with `O_NOFOLLOW|O_NONBLOCK` and read up to 64 KiB.
-    static func readSmallFile(_ dir: Descriptor, _ name: String) -> [UInt8]? {
+    package static func readSmallFile(_ dir: Descriptor, _ name: String) -> [UInt8]? {
         name.withCString { (c) -> [UInt8]? in
             guard let file = try? dir.openFile(named: c), file.stat()?.isRegular == true else { return nil }
             var bytes = [UInt8](repeating: 0, count: 64 * 1024)
@@ -134,18 +134,18 @@ struct PodIdentity: Sendable, Equatable {
     }
 
     /// A pod UID: a UUID, or the 32 hex digits of a static pod's hash.
-    static func isPodUID(_ s: String) -> Bool {
+    package static func isPodUID(_ s: String) -> Bool {
         (s.utf8.count == 36 || s.utf8.count == 32)
             && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || $0 == 0x2D }
     }
 
     /// A DNS-1123 label (namespace, container name).
-    static func isLabel<S: StringProtocol>(_ s: S) -> Bool {
+    package static func isLabel<S: StringProtocol>(_ s: S) -> Bool {
         s.utf8.count <= 63 && isSubdomain(s) && !s.contains(".")
     }
 
     /// A DNS-1123 subdomain (pod name).
-    static func isSubdomain<S: StringProtocol>(_ s: S) -> Bool {
+    package static func isSubdomain<S: StringProtocol>(_ s: S) -> Bool {
         let b = Array(s.utf8)
         guard !b.isEmpty, b.count <= 253, b.first != 0x2D, b.last != 0x2D, b.first != 0x2E, b.last != 0x2E else {
             return false

@@ -3,18 +3,18 @@ import PVCResolver
 /// Container names from the container runtime, when `kubernetes.crictl_command` is set (e.g.
 /// `k3s crictl ps -o json`): each container's id with the pod name, namespace, UID and container
 /// name the kubelet put in its labels. Containers are matched by the id in the process's cgroup.
-struct CRIContainers: Sendable {
-    struct Entry: Sendable, Equatable {
-        var podUID: String?
-        var pod: String?
-        var namespace: String?
-        var container: String?
+package struct CRIContainers: Sendable {
+    package struct Entry: Sendable, Equatable {
+        package var podUID: String?
+        package var pod: String?
+        package var namespace: String?
+        package var container: String?
     }
 
-    var byID: [String: Entry] = [:]
+    package var byID: [String: Entry] = [:]
 
     /// Parses `crictl ps -o json` (`{"containers": [{"id", "metadata": {"name"}, "labels": {...}}]}`).
-    static func parse(_ bytes: [UInt8]) throws(JSONError) -> CRIContainers {
+    package static func parse(_ bytes: [UInt8]) throws(JSONError) -> CRIContainers {
         let root = try JSON.parse(bytes)
         guard let list = root["containers"]?.array else {
             throw JSONError(offset: 0, reason: "no \"containers\" array: not crictl ps -o json")
@@ -33,7 +33,7 @@ struct CRIContainers: Sendable {
 
     /// The container id in a cgroup path: the last segment, bare (cgroupfs driver) or as
     /// `cri-containerd-<id>.scope` (systemd driver); 64 lowercase hex digits.
-    static func containerID(cgroup: [UInt8]) -> String? {
+    package static func containerID(cgroup: [UInt8]) -> String? {
         for line in cgroup.split(separator: 0x0A) {
             guard let path = line.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false).last,
                 let last = path.split(separator: 0x2F).last

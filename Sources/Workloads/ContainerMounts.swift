@@ -1,43 +1,44 @@
 import Glibc
 import HostFS
 import Inventory
+import PVCResolver
 
 /// One volume mounted into one running container.
-struct ContainerMount: Sendable, Equatable {
-    var namespace: String?
-    var pvc: String?
-    var volumePath: String
+package struct ContainerMount: Sendable, Equatable {
+    package var namespace: String?
+    package var pvc: String?
+    package var volumePath: String
     /// The mount point as the container sees it.
-    var containerPath: String
-    var podUID: String?
-    var pod: String?
-    var podNamespace: String?
-    var container: String?
-    var pid: Int32
-    var readOnly: Bool?
+    package var containerPath: String
+    package var podUID: String?
+    package var pod: String?
+    package var podNamespace: String?
+    package var container: String?
+    package var pid: Int32
+    package var readOnly: Bool?
 }
 
 /// Which running container mounts which volume, where, from the node alone: every process in a
 /// pod's cgroup (one per mount namespace) and its `/proc/<pid>/mountinfo`. A bind mount of a
 /// volume shows the volume's device and its path inside that file system, which the host's
 /// own mountinfo translates from the host path.
-struct ContainerMounts {
-    var procRoot = "/proc"
-    var kubeletRoot = PodIdentity.defaultKubeletRoot
+package struct ContainerMounts {
+    package var procRoot = "/proc"
+    package var kubeletRoot = PodIdentity.defaultKubeletRoot
     /// Names from the container runtime, when configured; the kubelet directory otherwise.
-    var cri = CRIContainers()
+    package var cri = CRIContainers()
 
-    init(cri: CRIContainers = CRIContainers()) { self.cri = cri }
+    package init(cri: CRIContainers = CRIContainers()) { self.cri = cri }
 
     /// A running container: its first process and pod.
-    struct Container: Sendable {
-        var pid: Int32
-        var pod: PodIdentity
-        var mounts: [MountInfoEntry]
+    package struct Container: Sendable {
+        package var pid: Int32
+        package var pod: PodIdentity
+        package var mounts: [MountInfoEntry]
     }
 
     /// Processes in pod cgroups, one per mount namespace (the lowest pid, the container's init).
-    func containers() -> [Container] {
+    package func containers() -> [Container] {
         var byNamespace: [String: (Int32, String)] = [:]
         var containerIDs: [Int32: String] = [:]
         for pid in Self.pids(procRoot) {
@@ -69,7 +70,7 @@ struct ContainerMounts {
     }
 
     /// Every mount of a known volume in a running container.
-    func scan(volumes: [VolumeRecord], containers: [Container]) -> [ContainerMount] {
+    package func scan(volumes: [VolumeRecord], containers: [Container]) -> [ContainerMount] {
         let host = MountInfo.read(pid: getpid(), procRoot: procRoot) ?? []
         // volume -> (device, path inside its file system)
         var sources: [(VolumeRecord, String, [UInt8])] = []
@@ -93,7 +94,7 @@ struct ContainerMounts {
     }
 
     /// The device and path-inside-the-file-system of a host path, from the host's mountinfo.
-    static func locate(_ path: [UInt8], in host: [MountInfoEntry]) -> (String, [UInt8])? {
+    package static func locate(_ path: [UInt8], in host: [MountInfoEntry]) -> (String, [UInt8])? {
         var best: MountInfoEntry?
         for m in host where within(path, m.mountPoint) {
             if best == nil || m.mountPoint.count >= best!.mountPoint.count { best = m }
@@ -105,12 +106,12 @@ struct ContainerMounts {
     }
 
     /// `path` is `base` or below it.
-    static func within(_ path: [UInt8], _ base: [UInt8]) -> Bool {
+    package static func within(_ path: [UInt8], _ base: [UInt8]) -> Bool {
         if base == [0x2F] { return path.first == 0x2F }
         return path == base || (path.starts(with: base) && path.count > base.count && path[base.count] == 0x2F)
     }
 
-    static func pids(_ procRoot: String) -> [Int32] {
+    package static func pids(_ procRoot: String) -> [Int32] {
         guard let dir = try? Descriptor.openDirectory(path: procRoot) else { return [] }
         var out: [Int32] = []
         try? dir.forEachEntry { e in

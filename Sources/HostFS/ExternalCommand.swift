@@ -2,14 +2,16 @@ import Glibc
 
 /// Runs a configured shell command (`kubernetes.pv_command`) and captures its standard output.
 /// The command line comes from the root-owned config, never from a volume.
-enum ExternalCommand {
-    struct Failure: Error, CustomStringConvertible {
-        let command: String
-        let reason: String
-        var description: String { "'\(command)' \(reason)" }
+package enum ExternalCommand {
+    package struct Failure: Error, CustomStringConvertible {
+        package let command: String
+        package let reason: String
+        package var description: String { "'\(command)' \(reason)" }
     }
 
-    static func run(_ command: String, timeoutSeconds: Int = 15, maxBytes: Int = 64 << 20) throws(Failure) -> [UInt8] {
+    package static func run(_ command: String, timeoutSeconds: Int = 15, maxBytes: Int = 64 << 20) throws(Failure)
+        -> [UInt8]
+    {
         var pipeFDs: [Int32] = [0, 0]
         guard pipe(&pipeFDs) == 0, fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC) == 0,
             fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC) == 0

@@ -1,6 +1,6 @@
 /// The alert types of design.md. MESSAGE_IDs were made with `systemd-id128 new` and are kept
 /// forever: journal filters and packaging/systemd/storage-agent.catalog depend on them.
-enum AlertType: String, CaseIterable, Sendable {
+package enum AlertType: String, CaseIterable, Sendable {
     case volumeMissing = "volume-missing"
     case volumeRecreated = "volume-recreated"
     case orphanVolume = "orphan-volume"
@@ -18,7 +18,7 @@ enum AlertType: String, CaseIterable, Sendable {
     case storageRootUnavailable = "storage-root-unavailable"
     case indexError = "index-error"
 
-    var messageID: String {
+    package var messageID: String {
         switch self {
         case .volumeMissing: "7ee95f78a9424bfb808a980a36fb27db"
         case .volumeRecreated: "1036720ea6e94da29978159d6127e32f"
@@ -40,7 +40,7 @@ enum AlertType: String, CaseIterable, Sendable {
     }
 
     /// syslog priority while firing: 3 err, 4 warning, 5 notice. Resolved entries are 6 (info).
-    var priority: Int {
+    package var priority: Int {
         switch self {
         case .volumeMissing, .fileVanished, .trackStale, .ephemeralWrites, .volumeUnmounted, .storageRootUnavailable,
             .indexError:
@@ -55,29 +55,48 @@ enum AlertType: String, CaseIterable, Sendable {
     /// Event alerts come from changes (a deletion, a truncation, an ownership fix): they
     /// accumulate a count and resolve after a quiet `alerts.renotify` period. The others are
     /// conditions that hold or not.
-    var isEvent: Bool {
+    package var isEvent: Bool {
         [.fileVanished, .fileTruncated, .trackGap, .ownershipDrift, .ownershipUnfixable].contains(self)
     }
 
     /// The summary entry sent when a cycle has more than `alerts.max_per_cycle` entries.
-    static let suppressedMessageID = "52c89eda33b94981b970496a0ad8c5c6"
+    package static let suppressedMessageID = "52c89eda33b94981b970496a0ad8c5c6"
 }
 
 /// Something that is true now (a condition) or just happened (an event), for the engine.
-struct AlertCondition: Sendable {
-    var type: AlertType
-    var subject: String
-    var namespace: String?
-    var pvc: String?
-    var pv: String?
-    var volumePath: String?
-    var track: String?
-    var filePath: String?
-    var numbers: [(String, Int64)] = []
+package struct AlertCondition: Sendable {
+    package var type: AlertType
+    package var subject: String
+    package var namespace: String?
+    package var pvc: String?
+    package var pv: String?
+    package var volumePath: String?
+    package var track: String?
+    package var filePath: String?
+    package var numbers: [(String, Int64)] = []
     /// A fixed sentence; PVC names are fine, raw file names never (they are attacker-controlled).
-    var message: String
+    package var message: String
     /// For event alerts: how many occurrences this is (files).
-    var occurrences: Int64 = 1
+    package var occurrences: Int64 = 1
     /// Overrides the type's priority (capacity over 100% is an error, not a warning).
-    var priority: Int?
+    package var priority: Int?
+
+    package init(
+        type: AlertType, subject: String, namespace: String? = nil, pvc: String? = nil, pv: String? = nil,
+        volumePath: String? = nil, track: String? = nil, filePath: String? = nil, numbers: [(String, Int64)] = [],
+        message: String, occurrences: Int64 = 1, priority: Int? = nil
+    ) {
+        self.type = type
+        self.subject = subject
+        self.namespace = namespace
+        self.pvc = pvc
+        self.pv = pv
+        self.volumePath = volumePath
+        self.track = track
+        self.filePath = filePath
+        self.numbers = numbers
+        self.message = message
+        self.occurrences = occurrences
+        self.priority = priority
+    }
 }

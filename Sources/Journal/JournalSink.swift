@@ -1,18 +1,17 @@
+import Alerting
 import CSystemd
 import Glibc
+import HostFS
 import Inventory
 
 /// Sends alert transitions to the journal with sd_journal_sendv(3), one entry each, with the
 /// fields of design.md. Without a journal socket (a laptop, a container) the same words go to
 /// stderr, so nothing is lost.
-struct JournalSink {
-    enum State: String {
-        case firing, resolved
-    }
+package struct JournalSink: AlertSink {
+    package init() {}
 
     /// Returns true when the journal took the entry.
-    @discardableResult
-    func send(_ record: AlertRecord, type: AlertType, state: State) -> Bool {
+    package func send(_ record: AlertRecord, type: AlertType, state: AlertRecord.State) {
         var fields: [(String, String)] = [
             ("MESSAGE", record.message), ("MESSAGE_ID", type.messageID),
             ("PRIORITY", String(state == .resolved ? 6 : record.priority)), ("SYSLOG_IDENTIFIER", "storage-agent"),
@@ -25,11 +24,11 @@ struct JournalSink {
         for (name, value) in optional { if let value { fields.append((name, value)) } }
         for number in record.numbers { fields.append((number.name, String(number.value))) }
         fields.append(("COUNT", String(record.count)))
-        return Self.send(fields)
+        Self.send(fields)
     }
 
     /// The summary entry when a cycle had more entries than `alerts.max_per_cycle`.
-    func sendSuppressed(_ count: Int) {
+    package func sendSuppressed(_ count: Int) {
         Self.send([
             ("MESSAGE", "\(count) more alert transitions this cycle were not sent; see 'storage-agent alerts --all'"),
             ("MESSAGE_ID", AlertType.suppressedMessageID), ("PRIORITY", "4"), ("SYSLOG_IDENTIFIER", "storage-agent"),
@@ -38,7 +37,7 @@ struct JournalSink {
     }
 
     @discardableResult
-    static func send(_ fields: [(String, String)]) -> Bool {
+    package static func send(_ fields: [(String, String)]) -> Bool {
         // Field values never contain NUL (paths cannot), so C strings carry them whole.
         let buffers = fields.map { strdup("\($0.0)=\($0.1)")! }
         defer { buffers.forEach { free($0) } }

@@ -1,19 +1,14 @@
+import HostFS
+
 /// A compiled IANA time zone (`/usr/share/zoneinfo/NAME`, RFC 8536 TZif): UTC offsets over time.
 /// Foundation's TimeZone would bring ICU into the binary; this reads the file the system ships.
-struct ZoneInfo: Sendable {
+package struct ZoneInfo: Sendable {
     /// Transition times (UTC seconds) and the offset that starts at each.
-    var transitions: [Int64] = []
-    var offsets: [Int32] = []
-    var initialOffset: Int32 = 0
+    package var transitions: [Int64] = []
+    package var offsets: [Int32] = []
+    package var initialOffset: Int32 = 0
 
-    /// The zones the configured tracks name, loaded once.
-    static func zones(for config: Config) -> [String: ZoneInfo] {
-        var zones: [String: ZoneInfo] = [:]
-        for name in Set(config.tracks.compactMap(\.timezone)) { zones[name] = load(name) }
-        return zones
-    }
-
-    static func load(_ name: String) -> ZoneInfo? {
+    package static func load(_ name: String) -> ZoneInfo? {
         guard TimeZoneFile.exists(name), case .success(let bytes) = readFile("/usr/share/zoneinfo/" + name) else {
             return nil
         }
@@ -21,7 +16,7 @@ struct ZoneInfo: Sendable {
     }
 
     /// Reads the 64-bit (version 2+) block when present, else the version 1 block.
-    static func parse(_ b: [UInt8]) -> ZoneInfo? {
+    package static func parse(_ b: [UInt8]) -> ZoneInfo? {
         guard b.count >= 44, b[0] == 0x54, b[1] == 0x5A, b[2] == 0x69, b[3] == 0x66 else { return nil }
         func u32(_ at: Int) -> Int { Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3]) }
         func i32(_ at: Int) -> Int64 { Int64(Int32(bitPattern: UInt32(u32(at)))) }
@@ -63,7 +58,7 @@ struct ZoneInfo: Sendable {
     /// UTC offset in seconds at `utc` (seconds since the epoch). After the last transition the
     /// last offset holds; zones with daylight saving rules beyond the file's table would need
     /// its POSIX footer, which market zones such as Asia/Seoul do not use.
-    func offset(at utc: Int64) -> Int32 {
+    package func offset(at utc: Int64) -> Int32 {
         var low = 0
         var high = transitions.count
         while low < high {
@@ -74,7 +69,7 @@ struct ZoneInfo: Sendable {
     }
 
     /// Local day of week (0 = Sunday) and minute of day at `utc`.
-    func local(_ utc: Int64) -> (weekday: Int, minute: Int) {
+    package func local(_ utc: Int64) -> (weekday: Int, minute: Int) {
         let t = utc + Int64(offset(at: utc))
         let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
         let seconds = t - days * 86400

@@ -1,13 +1,12 @@
 import Glibc
-import HostFS
 
 /// Reads a whole trusted file (the config) as UTF-8 text.
-func readTextFile(_ path: String) -> Result<String, SystemError> {
+package func readTextFile(_ path: String) -> Result<String, SystemError> {
     readFile(path).map { String(decoding: $0, as: UTF8.self) }
 }
 
 /// Reads a whole trusted file (the config, a zoneinfo file), at most 16 MiB.
-func readFile(_ path: String) -> Result<[UInt8], SystemError> {
+package func readFile(_ path: String) -> Result<[UInt8], SystemError> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(SystemError("open", path: path)) }
     defer { close(fd) }
@@ -27,17 +26,17 @@ func readFile(_ path: String) -> Result<[UInt8], SystemError> {
 }
 
 /// Writes to standard output or standard error without Foundation, in one write per call.
-enum Output {
-    static func out(_ s: String) { write(1, s) }
-    static func err(_ s: String) { write(2, s) }
-    static func out(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { write(1, $0) } }
+package enum Output {
+    package static func out(_ s: String) { write(1, s) }
+    package static func err(_ s: String) { write(2, s) }
+    package static func out(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { write(1, $0) } }
 
-    static func write(_ fd: Int32, _ s: String) {
+    package static func write(_ fd: Int32, _ s: String) {
         var s = s
         s.withUTF8 { write(fd, $0) }
     }
 
-    static func write(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
+    package static func write(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
         var offset = 0
         while offset < buffer.count {
             let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)

@@ -1,0 +1,68 @@
+import Glibc
+import HostFS
+import Inventory
+import Journal
+
+/// The daemon's file-system events: which directories are dirty, when a full scan is due.
+extension Daemon {
+    func record(_ report: ScanReport) {
+        for (volume, list) in report.watches {
+            for w in list { watches[w.wd] = (volume, w.path) }
+        }
+        for skipped in report.skipped { Log.warning("skipped \(skipped.path): \(skipped.reason)") }
+        if let limit = report.watchErrors.first(where: { $0.errno == ENOSPC }), !watchLimitReached {
+            watchLimitReached = true
+            Log.warning(
+                "inotify watch limit reached (\(limit.path)); raise fs.inotify.max_user_watches. Until then changes are found by reconcile scans every minute"
+            )
+        }
+    }
+
+    func watchRoots() {
+        let mask =
+            Inotify.Event.create | Inotify.Event.delete | Inotify.Event.movedFrom | Inotify.Event.movedTo
+            | Inotify.Event.deleteSelf | Inotify.Event.moveSelf | Inotify.Event.onlyDir
+        for root in context.config.storageRoots where !rootWatches.values.contains(root) {
+            guard let dir = try? Descriptor.openDirectory(path: root), let wd = try? inotify.watch(dir, mask: mask)
+            else {
+                continue
+            }
+            rootWatches[wd] = root
+        }
+    }
+
+    func handle(_ events: [Inotify.Event]) {
+        for event in events {
+            if event.has(Inotify.Event.overflow) {
+                Log.warning("inotify queue overflowed; rescanning everything")
+                needFullScan = true
+                continue
+            }
+            if rootWatches[event.wd] != nil {
+                if event.has(Inotify.Event.ignored) { rootWatches[event.wd] = nil }
+                // A volume directory appeared, vanished or moved, or the root itself did.
+                needFullScan = true
+                continue
+            }
+            guard let (volume, path) = watches[event.wd] else { continue }
+            if event.has(Inotify.Event.ignored) {
+                watches[event.wd] = nil
+                continue
+            }
+            if event.has(Inotify.Event.deleteSelf) || event.has(Inotify.Event.moveSelf) { continue }
+            if !event.has(Inotify.Event.isDirectory) {
+                // Only files the index cares about make a directory worth re-reading.
+                let matches = event.name.withUnsafeBufferPointer { name in
+                    (event.name + [0]).withUnsafeBufferPointer { c in
+                        c.baseAddress!.withMemoryRebound(to: CChar.self, capacity: name.count + 1) { p in
+                            context.config.include.contains { $0.matches(p, length: name.count) }
+                        }
+                    }
+                }
+                guard matches else { continue }
+            }
+            dirty[volume, default: []].insert(path)
+            if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
+        }
+    }
+}

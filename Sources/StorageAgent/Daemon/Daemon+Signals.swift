@@ -1,0 +1,48 @@
+import Alerting
+import Glibc
+import HostFS
+import Journal
+
+/// SIGHUP reloads (a bad file keeps the running config), SIGTERM and SIGINT stop; the watchdog
+/// is fed from the loop and between scan batches, so a stuck loop misses it.
+extension Daemon {
+    func handleSignals() {
+        while let signal = signals.next() { handleSignal(signal) }
+    }
+
+    func handleSignal(_ signal: Int32) {
+        switch signal {
+        case SIGHUP: reload()
+        default:
+            Log.info("received signal \(signal)")
+            stopRequested = true
+        }
+    }
+
+    func reload() {
+        systemd.reloading()
+        do {
+            var fresh = try Context(configPath: configPath, database: nil, storageRoots: [])
+            // Command-line overrides stay in force across reloads.
+            fresh.config.database = context.config.database
+            if context.storageRootsFromCommandLine { fresh.config.storageRoots = context.config.storageRoots }
+            fresh.storageRootsFromCommandLine = context.storageRootsFromCommandLine
+            context = fresh
+            alerts = AlertCycle(settings: fresh.config.alertSettings, sink: JournalSink())
+            needFullScan = true
+            Log.info("configuration reloaded from \(fresh.config.source ?? "built-in defaults")")
+        } catch {
+            Log.error("reload failed, keeping the previous configuration: \(error.message)")
+        }
+        systemd.ready(status: status())
+    }
+
+    func pingWatchdogIfDue() {
+        guard let interval = systemd.watchdogIntervalNs else { return }
+        let now = SystemClock.monotonicNs()
+        if now - lastWatchdogNs >= interval {
+            systemd.watchdog()
+            lastWatchdogNs = now
+        }
+    }
+}
