@@ -7,6 +7,8 @@ package struct ZoneInfo: Sendable {
     package var transitions: [Int64] = []
     package var offsets: [Int32] = []
     package var initialOffset: Int32 = 0
+    /// The version 2+ footer: local time after the last transition (RFC 8536 section 3.3).
+    package var footer: PosixTimeZone?
 
     package static func load(_ name: String) -> ZoneInfo? {
         guard TimeZoneFile.exists(name), case .success(let bytes) = readFile("/usr/share/zoneinfo/" + name) else {
@@ -15,7 +17,8 @@ package struct ZoneInfo: Sendable {
         return parse(bytes)
     }
 
-    /// Reads the 64-bit (version 2+) block when present, else the version 1 block.
+    /// Reads the 64-bit (version 2+) block and its footer when present, else the version 1 block.
+    /// A footer that is missing, truncated or invalid leaves the table alone in charge.
     package static func parse(_ b: [UInt8]) -> ZoneInfo? {
         guard b.count >= 44, b[0] == 0x54, b[1] == 0x5A, b[2] == 0x69, b[3] == 0x66 else { return nil }
         func u32(_ at: Int) -> Int { Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3]) }
@@ -52,13 +55,20 @@ package struct ZoneInfo: Sendable {
             zone.transitions.append(wide ? i64(times + i * 8) : i32(times + i * 4))
             zone.offsets.append(typeOffsets[index])
         }
+        if wide {
+            let footer = types + c.type * 6 + c.char + c.leap * 12 + c.isstd + c.isut
+            if footer < b.count, b[footer] == 0x0A, let end = b[(footer + 1)...].firstIndex(of: 0x0A) {
+                zone.footer = PosixTimeZone(String(decoding: b[(footer + 1)..<end], as: UTF8.self))
+            }
+        }
         return zone
     }
 
-    /// UTC offset in seconds at `utc` (seconds since the epoch). After the last transition the
-    /// last offset holds; zones with daylight saving rules beyond the file's table would need
-    /// its POSIX footer, which market zones such as Asia/Seoul do not use.
+    /// UTC offset in seconds at `utc` (seconds since the epoch): from the transition table, and
+    /// after its last transition (always, when it has none) from the POSIX TZ footer's rules
+    /// (RFC 8536 section 3.3). Without a valid footer the last offset holds.
     package func offset(at utc: Int64) -> Int32 {
+        if let footer, transitions.last.map({ utc > $0 }) ?? true { return footer.offset(at: utc) }
         var low = 0
         var high = transitions.count
         while low < high {
