@@ -27,12 +27,20 @@ package struct AlertCycle: Sendable {
 
     package private(set) var settings: AlertSettings
     package private(set) var engine: AlertEngine
-    private let tracks: TrackRules
+    private var tracks: TrackRules
     private var grace = MountGrace()
 
     package init(settings: AlertSettings, sink: any AlertSink) {
         self.settings = settings
         engine = AlertEngine(renotify: settings.renotify, maxPerCycle: settings.maxPerCycle, sink: sink)
+        tracks = TrackRules(tracks: settings.tracks, zones: TimeZones(tracks: settings.tracks))
+    }
+
+    /// A reloaded configuration: new settings, the same sink, and how long each expected mount
+    /// has been missing kept (a reload is no reason to restart a grace period).
+    package mutating func reconfigure(_ settings: AlertSettings) {
+        self.settings = settings
+        engine = AlertEngine(renotify: settings.renotify, maxPerCycle: settings.maxPerCycle, sink: engine.sink)
         tracks = TrackRules(tracks: settings.tracks, zones: TimeZones(tracks: settings.tracks))
     }
 

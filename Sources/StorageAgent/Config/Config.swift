@@ -31,27 +31,3 @@ struct Config: Sendable {
 
     func track(_ name: String?) -> Track? { tracks.first { $0.name == name } }
 }
-
-/// One `volumes:` entry: settings for a PVC found elsewhere (`pvc:`), or a volume by path (`path:` + `name:`).
-struct VolumeConfig: Sendable, Equatable {
-    var namespace: String
-    var pvc: String
-    var path: String?
-    var expect = false
-    var mount: String?
-    var link: String?
-    var fixOwnership = false
-    var owner: Owner?
-    var capacity: Int64?
-    var line: Int
-
-    var claim: String { "\(namespace)/\(pvc)" }
-}
-
-/// A configuration problem, always with the file and line.
-struct ConfigError: Error, CustomStringConvertible {
-    let file: String
-    let line: Int
-    let message: String
-    var description: String { "\(file):\(line): \(message)" }
-}

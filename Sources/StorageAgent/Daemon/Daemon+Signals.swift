@@ -28,7 +28,7 @@ extension Daemon {
             if context.storageRootsFromCommandLine { fresh.config.storageRoots = context.config.storageRoots }
             fresh.storageRootsFromCommandLine = context.storageRootsFromCommandLine
             context = fresh
-            alerts = AlertCycle(settings: fresh.config.alertSettings, sink: JournalSink())
+            alerts.reconfigure(fresh.config.alertSettings)
             needFullScan = true
             Log.info("configuration reloaded from \(fresh.config.source ?? "built-in defaults")")
         } catch {
