@@ -13,6 +13,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CHostFS"),
         .target(name: "HostFS", dependencies: ["CHostFS"]),
         .target(name: "PVCResolver", dependencies: ["HostFS"]),
@@ -20,7 +21,7 @@ let package = Package(
         .executableTarget(
             name: "StorageAgent",
             dependencies: [
-                "Inventory", "PVCResolver", "HostFS", "CSystemd",
+                "Inventory", "PVCResolver", "HostFS", "CSystemd", "CYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
