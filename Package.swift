@@ -16,6 +16,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CHostFS"),
         .target(name: "HostFS", dependencies: ["CHostFS"]),
         .target(name: "PVCResolver", dependencies: ["HostFS"]),
@@ -26,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "StorageAgent",
             dependencies: [
-                "Journal", "Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS",
+                "Journal", "Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS", "CYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -222,8 +222,11 @@ import Testing
 
     @Test func aLeadingDocumentMarkerIsAllowedButASecondDocumentIsNot() throws {
         #expect(try parse("---\na: 1\n") == map([("a", plain("1"))]))
-        #expect(yamlError("a: 1\n---\nb: 2\n")?.line == 2)
-        #expect(yamlError("a: 1\n...\n")?.line == 2)
+        #expect(try parse("a: 1\n...\n") == map([("a", plain("1"))]))
+        let error = yamlError("a: 1\n---\nb: 2\n")
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("only one YAML document") == true)
+        #expect(yamlError("a: 1\n...\nb: 2\n")?.line == 3)
     }
 
     @Test func anEmptySequenceItemIsAnEmptyScalar() throws {
@@ -251,9 +254,10 @@ import Testing
         #expect(yamlError("a:\n  b: 1\n c: 2\n")?.line == 3)
     }
 
-    @Test func anchorsAliasesTagsAndBlockScalarsAtTheStartOfALineAreRejected() {
+    @Test func anchorsAliasesTagsAndDirectivesAtTheStartOfALineAreRejected() {
         for (text, line) in [
-            ("a: 1\n&anchor b: 2\n", 2), ("*alias\n", 1), ("!!map\n", 1), ("|\n", 1), (">\n", 1), ("%YAML 1.2\n", 1),
+            ("a: 1\n&anchor b: 2\n", 2), ("*alias\n", 1), ("!!map\n", 1), ("%YAML 1.2\n", 1),
+            ("%YAML 1.2\n---\na: 1\n", 1), ("%TAG ! tag:example.org,2024:\n---\na: 1\n", 1),
         ] {
             #expect(yamlError(text)?.line == line, "\(text)")
         }
@@ -262,7 +266,7 @@ import Testing
     @Test func malformedFlowAndQuotedValuesAreRejectedWithTheirLine() {
         for text in [
             "ok: 1\nbad: [a, b\n", "ok: 1\nbad: {a: 1\n", "ok: 1\nbad: [a] trailing\n", "ok: 1\nbad: \"unterminated\n",
-            "ok: 1\nbad: 'unterminated\n", "ok: 1\nbad: \"bad \\x escape\"\n", "ok: 1\nbad: {a 1}\n",
+            "ok: 1\nbad: 'unterminated\n", "ok: 1\nbad: \"bad \\x escape\"\n",
             "ok: 1\nbad: [a, \"b]\n",
         ] {
             #expect(yamlError(text)?.line == 2, "\(text)")
@@ -294,9 +298,135 @@ import Testing
     }
 
     @Test
-    func anchorsTagsAndBlockScalarsAsValuesAreRejected() {
-        for text in ["a: &anchor value\n", "a: *alias\n", "a: !!str 5\n", "a: |\n", "a: >-\n", "- &x item\n"] {
+    func anchorsAliasesAndTagsAsValuesAreRejected() {
+        for text in [
+            "a: &anchor value\n", "a: *alias\n", "a: !!str 5\n", "a: ! 5\n", "- &x item\n", "a: &m {b: 1}\n",
+            "a: !!seq [1]\n",
+        ] {
             #expect(yamlError(text)?.line == 1, "\(text)")
         }
+    }
+
+    // MARK: - Cases the hand-written tokenizer got wrong (libyaml handles them)
+
+    @Test func aHundredThousandOpenBracketsIsAnErrorNotAStackOverflow() {
+        let error = yamlError(String(repeating: "[", count: 100_000))
+        #expect(error?.line == 1)
+        #expect(error?.message == "nesting deeper than 64 levels")
+        #expect(yamlError("a: 1\nb: " + String(repeating: "[", count: 100_000) + "\n")?.line == 2)
+    }
+
+    @Test func aFiveThousandDeepBlockSequenceOnOneLineIsANestingError() {
+        let error = yamlError("a:\n" + String(repeating: "- ", count: 5_000) + "x\n")
+        #expect(error?.line == 2)
+        #expect(error?.message == "nesting deeper than 64 levels")
+    }
+
+    @Test func sixtyFourLevelsOfNestingAreAllowedAndSixtyFiveAreNot() throws {
+        var node = try parse(String(repeating: "[", count: 64) + "x" + String(repeating: "]", count: 64))
+        var depth = 0
+        while case .sequence(let items, _) = node, items.count == 1 {
+            depth += 1
+            node = items[0]
+        }
+        #expect(depth == 64)
+        #expect(node == plain("x"))
+        #expect(yamlError(String(repeating: "[", count: 65) + String(repeating: "]", count: 65))?.line == 1)
+    }
+
+    @Test func aTrailingCommaInAFlowListAddsNoItem() throws {
+        #expect(try parse("l: [/a, /b,]\n") == map([("l", seq([plain("/a"), plain("/b")]))]))
+        #expect(try parse("m: {a: 1,}\n") == map([("m", map([("a", plain("1"))]))]))
+    }
+
+    @Test func aTabAfterACommaInAFlowListIsNotPartOfTheItem() throws {
+        #expect(try parse("l: [a,\tb,\t\"c\"]\n") == map([("l", seq([plain("a"), plain("b"), quoted("c")]))]))
+    }
+
+    @Test func aSpaceBeforeTheColonIsNotPartOfTheKey() throws {
+        let node = try parse("key :\nother : value\n")
+        #expect(node == map([("key", plain("")), ("other", plain("value"))]))
+        #expect(value(node, "key")?.isNull == true)
+    }
+
+    @Test func aQuoteInsideAPlainValueDoesNotHideTheCommentAfterIt() throws {
+        let node = try parse("a: don 't # a comment\nb: x 'y' z   # another\n")
+        #expect(value(node, "a") == plain("don 't"))
+        #expect(value(node, "b") == plain("x 'y' z"))
+    }
+
+    @Test func flowCollectionsMaySpanLines() throws {
+        let node = try parse(
+            """
+            roots: [
+              /a,   # the first
+              "/b",
+            ]
+            track: {retention: 3d,
+                    hourly: true}
+            after: 1
+            """)
+        #expect(value(node, "roots") == seq([plain("/a"), quoted("/b")]))
+        #expect(value(node, "track") == map([("retention", plain("3d")), ("hourly", plain("true"))]))
+        #expect(keyLine(node, "after") == 7)
+        guard case .mapping(let entries, _)? = value(node, "track") else { Issue.record("not a mapping"); return }
+        #expect(entries.map(\.line) == [5, 6])
+    }
+
+    @Test func literalAndFoldedBlockScalarsKeepTheirText() throws {
+        let node = try parse(
+            """
+            literal: |
+              line one
+                indented
+              line three
+            folded: >
+              folded
+              together
+
+              paragraph
+            stripped: |-
+              no newline
+            empty: |
+            next: 1
+            """)
+        #expect(value(node, "literal") == quoted("line one\n  indented\nline three\n"))
+        #expect(value(node, "folded") == quoted("folded together\nparagraph\n"))
+        #expect(value(node, "stripped") == quoted("no newline"))
+        #expect(value(node, "empty") == quoted(""))
+        #expect(value(node, "empty")?.isNull == false)
+        #expect(value(node, "folded")?.line == 5)
+        #expect(keyLine(node, "next") == 13)
+    }
+
+    @Test func aFlowKeyWithoutAColonIsAKeyWithAnEmptyValue() throws {
+        #expect(try parse("m: {a 1}\n") == map([("m", map([("a 1", plain(""))]))]))
+    }
+
+    @Test func mappingKeysMustBeScalars() {
+        for (text, line) in [("[a]: 1\n", 1), ("ok: 1\n? [a]\n: 1\n", 2), ("m: {{a: 1}: 2}\n", 1)] {
+            let error = yamlError(text)
+            #expect(error?.line == line, "\(text)")
+            #expect(error?.message.contains("key must be a scalar") == true, "\(text)")
+        }
+    }
+
+    @Test func libyamlProblemsNameTheirLine() {
+        let unclosed = yamlError("ok: 1\nbad: [a, b\nnext: 2\n")
+        #expect(unclosed?.line == 3)
+        let expected = "did not find expected ',' or ']' (while parsing a flow sequence that starts on line 2)"
+        #expect(unclosed?.message == expected)
+        let key = yamlError("a: 1\njust text\n")
+        #expect(key?.message == "could not find expected ':' (while scanning a simple key)")
+        let control = yamlError("a: 1\nb: \u{1}\n")
+        #expect(control?.line == 2)
+        #expect(control?.message == "control characters are not allowed")
+        #expect(yamlError("a: 1\né: [x,\n")?.line == 2)
+    }
+
+    @Test func anchorsAliasesAndTagsAreNamedInTheError() {
+        #expect(yamlError("a: &base 1\n")?.message == "anchors (&base) are not supported; repeat the value")
+        #expect(yamlError("a: *base\n")?.message == "aliases (*base) are not supported; repeat the value")
+        #expect(yamlError("a: !!str 5\n")?.message.contains("tags (tag:yaml.org,2002:str)") == true)
     }
 }
