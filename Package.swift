@@ -42,6 +42,9 @@ let package = Package(
         .testTarget(
             name: "WorkloadsTests", dependencies: ["Workloads", "Inventory", "PVCResolver", "HostFS", "TestSupport"]),
         .testTarget(
+            name: "AlertingTests",
+            dependencies: ["Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS", "TestSupport"]),
+        .testTarget(
             name: "StorageAgentTests",
             dependencies: [
                 "StorageAgent", "Journal", "Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS", "TestSupport",
