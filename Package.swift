@@ -31,11 +31,24 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HostFSTests", dependencies: ["HostFS"]),
-        .testTarget(name: "PVCResolverTests", dependencies: ["PVCResolver", "HostFS"]),
-        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "PVCResolver", "HostFS", "CSQLite"]),
+        // Helpers every test target shares: temporary trees, the sandboxes, the CLI runner, a
+        // recording AlertSink, a node with real overlay mounts.
+        .target(
+            name: "TestSupport", dependencies: ["Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS"],
+            path: "Tests/TestSupport"),
+        .testTarget(name: "HostFSTests", dependencies: ["HostFS", "TestSupport"]),
+        .testTarget(name: "PVCResolverTests", dependencies: ["PVCResolver", "HostFS", "TestSupport"]),
+        .testTarget(
+            name: "InventoryTests", dependencies: ["Inventory", "PVCResolver", "HostFS", "CSQLite", "TestSupport"]),
+        .testTarget(
+            name: "WorkloadsTests", dependencies: ["Workloads", "Inventory", "PVCResolver", "HostFS", "TestSupport"]),
+        .testTarget(
+            name: "AlertingTests",
+            dependencies: ["Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS", "TestSupport"]),
         .testTarget(
             name: "StorageAgentTests",
-            dependencies: ["StorageAgent", "Journal", "Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS"]),
+            dependencies: [
+                "StorageAgent", "Journal", "Alerting", "Workloads", "Inventory", "PVCResolver", "HostFS", "TestSupport",
+            ]),
     ]
 )

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import HostFS
+import TestSupport
 import Testing
 
 /// Carries the outcome of a call made on another thread back to the test.

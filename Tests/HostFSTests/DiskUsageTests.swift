@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HostFS
+import TestSupport
 import Testing
 
 /// `DiskUsage.allocatedBytes` against the real `du -s -B1 -x` on real trees.

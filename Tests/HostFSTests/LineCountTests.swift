@@ -1,5 +1,6 @@
 import Glibc
 import HostFS
+import TestSupport
 import Testing
 
 @Suite struct LineCountTests {

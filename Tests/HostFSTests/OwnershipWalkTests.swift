@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HostFS
 import Synchronization
+import TestSupport
 import Testing
 
 /// The ownership walk runs as root over a tree a hostile container controls. Everything outside

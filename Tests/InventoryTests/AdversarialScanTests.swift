@@ -3,6 +3,7 @@ import Glibc
 import HostFS
 import Inventory
 import Synchronization
+import TestSupport
 import Testing
 
 final class StopFlag: Sendable {

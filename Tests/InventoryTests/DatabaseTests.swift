@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Glibc
 import Inventory
+import TestSupport
 import Testing
 
 @Suite struct DatabaseTests {

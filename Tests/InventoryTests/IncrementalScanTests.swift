@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HostFS
 import Inventory
+import TestSupport
 import Testing
 
 @Suite struct IncrementalScanTests {

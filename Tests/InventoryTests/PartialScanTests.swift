@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HostFS
 import Inventory
+import TestSupport
 import Testing
 
 /// The daemon re-reads only the directories inotify named.

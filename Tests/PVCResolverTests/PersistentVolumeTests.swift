@@ -1,6 +1,7 @@
 import Glibc
 import HostFS
 import PVCResolver
+import TestSupport
 import Testing
 
 @Suite struct PersistentVolumeTests {

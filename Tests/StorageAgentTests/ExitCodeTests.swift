@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 @testable import Alerting
@@ -83,14 +84,4 @@ import Testing
             CLI.run(["--db", box.dir + "/file/sub/inventory.db", "--storage-root", box.root, "scan"]), 73,
             "cannot create index")
     }
-}
-
-@discardableResult
-func run(_ arguments: String...) -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: arguments[0])
-    p.arguments = Array(arguments.dropFirst())
-    try! p.run()
-    p.waitUntilExit()
-    return p.terminationStatus
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PVCResolver
+import TestSupport
 import Testing
 
 @testable import Alerting

@@ -3,7 +3,6 @@ import HostFS
 import Testing
 
 @testable import Alerting
-@testable import StorageAgent
 
 /// UTC offsets from system zone files, from slim files zic makes here, and from their POSIX TZ
 /// footers (RFC 8536 section 3.3). Expected instants are counted day by day, not by the code under test.

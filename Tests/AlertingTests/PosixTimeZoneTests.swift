@@ -1,7 +1,6 @@
 import Testing
 
 @testable import Alerting
-@testable import StorageAgent
 
 /// POSIX TZ strings (RFC 8536 section 3.3) on their own: forms, extensions and rejects.
 @Suite struct PosixTimeZoneTests {

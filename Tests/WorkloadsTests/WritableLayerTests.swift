@@ -1,0 +1,39 @@
+import HostFS
+import TestSupport
+import Testing
+
+@testable import Workloads
+
+/// Real overlay mounts held by processes chrooted into them, as containerd's containers are.
+@Suite struct WritableLayerTests {
+    @Test func realOverlayMountsGiveWritableLayersAndTheirPods() throws {
+        let node = try EphemeralNode.running()
+        let include = [try Glob("*.jsonl"), try Glob("*.log")]
+        let scanner = EphemeralScanner(
+            containerdRoot: node.containerd + "/", include: include, kubeletRoot: node.kubelet)
+        let layers = scanner.writableLayers().sorted { $0.snapshot < $1.snapshot }
+        #expect(layers.map(\.snapshot) == ["2", "3", "4"], "the image layer (lowerdir only) is no writable layer")
+        #expect(layers.first?.upperdir == Array("\(node.snapshots)/2/fs".utf8), "unescaped from \\040")
+        #expect(layers.first?.pod?.uid == EphemeralNode.podA)
+        #expect(layers.count == 3 && layers[1].pod == nil && layers[1].pid != nil)
+
+        var skipped: [String] = []
+        let files = scanner.scan { path, reason in skipped.append("\(path): \(reason)") }
+        #expect(skipped.isEmpty)
+        let s = node.snapshots
+        #expect(
+            files.map(\.path) == [
+                "\(s)/2/fs/app/data/assets/scalp/20260203_09.jsonl", "\(s)/2/fs/app/data/observer.jsonl",
+                "\(s)/3/fs/app/data/observer.jsonl", "\(s)/4/fs/var/log/app.log",
+            ])
+        #expect(
+            files.first
+                == EphemeralFile(
+                    pathBytes: Array("\(s)/2/fs/app/data/assets/scalp/20260203_09.jsonl".utf8),
+                    containerPathBytes: Array("/app/data/assets/scalp/20260203_09.jsonl".utf8), size: 16,
+                    mtimeNs: 1_770_077_100_000_000_000, snapshot: "2", pod: "observer-7d9f8b6c5-x2x4q",
+                    namespace: "observer-prod", container: "observer"))
+        let db = try #require(files.last)
+        #expect(db.pod == "postgres-0" && db.namespace == "db-prod" && db.container == nil)
+    }
+}
