@@ -40,7 +40,7 @@ package struct AlertEngine: Sendable {
                 r.firstFired = old.firstFired
                 r.lastNotified = old.lastNotified
                 r.count = c.type.isEvent ? old.count + c.occurrences : old.count
-                if now - old.lastNotified >= renotify {
+                if c.type.isSentEveryCycle || now - old.lastNotified >= renotify {
                     r.lastNotified = now
                     if !c.type.isEvent { r.count += 1 }
                     outbox.append((r, c.type, .firing))

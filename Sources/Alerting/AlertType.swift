@@ -59,6 +59,10 @@ package enum AlertType: String, CaseIterable, Sendable {
         [.fileVanished, .fileTruncated, .trackGap, .ownershipDrift, .ownershipUnfixable].contains(self)
     }
 
+    /// Losses are sent for every cycle that sees new ones, never held back because an earlier
+    /// one is still firing: a second deletion in a volume is news, not a repeat.
+    package var isSentEveryCycle: Bool { self == .fileVanished || self == .fileTruncated }
+
     /// The summary entry sent when a cycle has more than `alerts.max_per_cycle` entries.
     package static let suppressedMessageID = "52c89eda33b94981b970496a0ad8c5c6"
 }

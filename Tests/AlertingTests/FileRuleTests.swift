@@ -36,7 +36,8 @@ import Testing
         #expect(d.track == nil && d.pvc == "data" && d.priority == 3)
         #expect(!d.message.contains("20260203"), "no raw file names in MESSAGE")
         let l = try #require(sent.first { $0.record.subject == logs }?.record)
-        #expect(l.number("FILES") == 1 && l.filePath == logs + "/system" && l.track == "system")
+        #expect(
+            l.number("FILES") == 1 && l.filePath == logs + "/system/a.log" && l.track == "system", "one file: the file")
         #expect(try bench.firing(.fileVanished).map(\.count).sorted() == [1, 3])
     }
 
@@ -55,7 +56,7 @@ import Testing
         bench.now += 60
         let sent = try bench.scanAndRun()
         #expect(sent.map(\.type) == [.fileVanished] && sent.first?.number("FILES") == 1)
-        #expect(sent.first?.record.filePath == data + "/scalp" && sent.first?.record.track == "scalp")
+        #expect(sent.first?.record.filePath == data + "/scalp/20260203_09.jsonl" && sent.first?.record.track == "scalp")
     }
 
     @Test func newDeletionsInALaterCycleAreANewEntryEvenWhileTheFirstIsFiring() throws {
@@ -70,10 +71,8 @@ import Testing
         #expect(unlink(data + "/b.log") == 0)
         bench.now += 60
         let second = try bench.scanAndRun()
-        withKnownIssue("AlertEngine holds back a firing event within alerts.renotify (design.md: never held back)") {
-            #expect(second.map(\.type) == [.fileVanished])
-            #expect(second.first?.number("FILES") == 1 && second.first?.number("BYTES") == 3)
-        }
+        #expect(second.map(\.type) == [.fileVanished])
+        #expect(second.first?.number("FILES") == 1 && second.first?.number("BYTES") == 3)
         #expect(try bench.firing(.fileVanished).first?.count == 2, "the index counts both")
     }
 

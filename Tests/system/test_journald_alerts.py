@@ -84,6 +84,23 @@ def test_file_vanished_is_one_entry_per_volume_with_a_count(tree, daemon):
     assert "0001_20261121" not in got[0]["MESSAGE"], "raw file names never go into MESSAGE"
 
 
+def test_a_later_loss_in_the_same_volume_is_heard_with_the_shipped_renotify(tree, daemon):
+    # No alerts: key, so renotify is the built-in 6h: the second deletion is news, not a repeat.
+    v = tree.volume("obs", f"later-{tree.tag}")
+    now = time.time()
+    for name in ("a", "b"):
+        tree.write(os.path.join(v, "scalp", f"{name}_20261121_09.jsonl"), "{}\n", mtime=now)
+    daemon.start()
+    os.unlink(os.path.join(v, "scalp", "a_20261121_09.jsonl"))
+    assert wait_for(lambda: len(entries("file-vanished", VOLUME_PATH=v)) == 1)
+    os.unlink(os.path.join(v, "scalp", "b_20261121_09.jsonl"))
+    got = wait_for(lambda: len(entries("file-vanished", VOLUME_PATH=v)) == 2 and entries("file-vanished", VOLUME_PATH=v))
+    assert got, daemon.output()
+    assert [e["FILES"] for e in got] == ["1", "1"]
+    assert got[1]["FILE_PATH"] == os.path.join(v, "scalp", "b_20261121_09.jsonl")
+    assert got[1]["COUNT"] == "2"
+
+
 def test_retention_explains_old_deletions(tree, daemon):
     v = tree.volume("obs", f"ret-{tree.tag}")
     old = time.time() - 5 * 86400  # scalp retention is 3 days

@@ -32,7 +32,8 @@ package enum FileRules {
         for (volumePath, list) in vanished {
             let v = byPath[volumePath]
             let bytes = list.reduce(0) { $0 + ($1.oldSize ?? 0) }
-            let common = commonDirectory(list.map(\.relativePath))
+            // The file when one went, the deepest directory they share when several did.
+            let common = list.count == 1 ? list[0].relativePath : commonDirectory(list.map(\.relativePath))
             out.append(
                 AlertCondition(
                     type: .fileVanished, subject: volumePath, namespace: v?.namespace, pvc: v?.pvc, pv: v?.pv,
