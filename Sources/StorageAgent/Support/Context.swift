@@ -126,13 +126,14 @@ struct Context {
 }
 
 extension AgentError {
+    /// The index error, with the command line's way around it where there is one.
     init(_ error: InventoryError) {
         switch error.kind {
         case .locked: self.init(.ioError, error.description)
         case .corrupt: self.init(.badData, error.description)
-        case .newerSchema: self.init(.badData, error.description)
+        case .newerSchema: self.init(.badData, error.description + " or pass --db with another file")
         case .permissionDenied: self.init(.permission, error.description)
-        case .cannotCreate: self.init(.cannotCreate, error.description)
+        case .cannotCreate: self.init(.cannotCreate, error.description + " or pass --db")
         case .io, .cancelled: self.init(.ioError, error.description)
         }
     }
