@@ -1,4 +1,4 @@
-/// Queries for `doctor` and the gap rule.
+/// Queries for health checks and the gap rule.
 extension Inventory {
     /// Hours present per volume for one track and date, deleted files included (data that
     /// arrived and was later cleaned up still arrived).
@@ -35,20 +35,21 @@ extension Inventory {
         }
     }
 
-    /// Live file counts `doctor` recorded last time, by volume path.
-    package func doctorCounts() throws(InventoryError) -> [String: (files: Int64, at: Int64)] {
+    /// Live file counts saved last time by `saveVolumeBaselines`, by volume path, with when.
+    package func volumeBaselines() throws(InventoryError) -> [String: (files: Int64, at: Int64)] {
         try guarded {
-            let s = try db.prepare("SELECT volume_path, files, at FROM doctor_counts")
+            let s = try db.prepare("SELECT volume_path, files, at FROM volume_baselines")
             var out: [String: (Int64, Int64)] = [:]
             while try s.step() { out[s.text(0) ?? ""] = (s.int(1), s.int(2)) }
             return out
         }
     }
 
-    package func saveDoctorCounts(_ counts: [String: Int64], at: Int64) throws(InventoryError) {
+    /// Records live file counts by volume path (unix seconds `at`), replacing earlier ones.
+    package func saveVolumeBaselines(_ counts: [String: Int64], at: Int64) throws(InventoryError) {
         try guarded {
             let s = try db.prepare(
-                "INSERT INTO doctor_counts (volume_path, files, at) VALUES (?1, ?2, ?3) ON CONFLICT (volume_path) DO UPDATE SET files = excluded.files, at = excluded.at"
+                "INSERT INTO volume_baselines (volume_path, files, at) VALUES (?1, ?2, ?3) ON CONFLICT (volume_path) DO UPDATE SET files = excluded.files, at = excluded.at"
             )
             try db.transaction {
                 for (path, files) in counts { try s.bind(.text(path), .int(files), .int(at)).run() }

@@ -1,6 +1,7 @@
 import CSQLite
 
-/// Why the index could not be used, in words an operator can act on.
+/// Why the index could not be used, in words an operator can act on. How the path was chosen
+/// (a command-line option, the config) is the caller's to add.
 package struct InventoryError: Error, CustomStringConvertible, Sendable {
     package enum Kind: Sendable, Equatable {
         /// Another process holds the write lock longer than the busy timeout.
@@ -35,11 +36,11 @@ package struct InventoryError: Error, CustomStringConvertible, Sendable {
             return "index \(path) is damaged (\(detail)); it was moved aside and will be rebuilt"
         case .newerSchema(let found, let supported):
             return
-                "index \(path) has schema version \(found), newer than this storage-agent supports (\(supported)); upgrade storage-agent or pass --db with another file"
+                "index \(path) has schema version \(found), newer than this storage-agent supports (\(supported)); upgrade storage-agent"
         case .permissionDenied:
             return "cannot open index \(path): permission denied; run with sudo"
         case .cannotCreate:
-            return "cannot create index \(path): \(detail); check that the directory is writable or pass --db"
+            return "cannot create index \(path): \(detail); check that the directory is writable"
         case .io:
             return "index \(path): \(detail)"
         case .cancelled:

@@ -117,6 +117,10 @@ enum Schema {
             at          INTEGER NOT NULL
         );
         """,
+        // 4: the same counts under a name of what they are, not of who reads them.
+        """
+        ALTER TABLE doctor_counts RENAME TO volume_baselines;
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

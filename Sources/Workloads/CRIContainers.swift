@@ -9,24 +9,28 @@ package struct CRIContainers: Sendable {
         package var pod: String?
         package var namespace: String?
         package var container: String?
+
+        package init(podUID: String?, pod: String?, namespace: String?, container: String?) {
+            self.podUID = podUID
+            self.pod = pod
+            self.namespace = namespace
+            self.container = container
+        }
     }
 
     package var byID: [String: Entry] = [:]
 
     /// Parses `crictl ps -o json` (`{"containers": [{"id", "metadata": {"name"}, "labels": {...}}]}`).
     package static func parse(_ bytes: [UInt8]) throws(JSONError) -> CRIContainers {
-        let root = try JSON.parse(bytes)
-        guard let list = root["containers"]?.array else {
-            throw JSONError(offset: 0, reason: "no \"containers\" array: not crictl ps -o json")
+        guard let list = try JSONInput.decode(Document.self, from: bytes).containers else {
+            throw JSONError(offset: nil, reason: "no \"containers\" array: not crictl ps -o json")
         }
         var out = CRIContainers()
         for c in list {
-            guard let id = c["id"]?.string else { continue }
-            let labels = c["labels"]
+            guard let c, let id = c.id else { continue }
             out.byID[id] = Entry(
-                podUID: labels?["io.kubernetes.pod.uid"]?.string, pod: labels?["io.kubernetes.pod.name"]?.string,
-                namespace: labels?["io.kubernetes.pod.namespace"]?.string,
-                container: labels?["io.kubernetes.container.name"]?.string ?? c["metadata"]?["name"]?.string)
+                podUID: c.labels?.podUID, pod: c.labels?.pod, namespace: c.labels?.namespace,
+                container: c.labels?.container ?? c.metadata?.name)
         }
         return out
     }
@@ -47,5 +51,66 @@ package struct CRIContainers: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// The fields of `crictl ps -o json` the agent reads; a field of an unexpected type is nil.
+extension CRIContainers {
+    struct Document: Decodable {
+        var containers: [Container?]?
+
+        enum CodingKeys: String, CodingKey { case containers }
+
+        init(from decoder: any Decoder) throws {
+            containers = (try? decoder.container(keyedBy: CodingKeys.self))?.lenient(.containers).map {
+                (list: [Lenient<Container>]) in list.map(\.value)
+            }
+        }
+    }
+
+    struct Container: Decodable {
+        var id: String?
+        var metadata: Metadata?
+        var labels: Labels?
+
+        enum CodingKeys: String, CodingKey { case id, metadata, labels }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = c.lenient(.id)
+            metadata = c.lenient(.metadata)
+            labels = c.lenient(.labels)
+        }
+    }
+
+    struct Metadata: Decodable {
+        var name: String?
+
+        enum CodingKeys: String, CodingKey { case name }
+
+        init(from decoder: any Decoder) throws { name = try decoder.container(keyedBy: CodingKeys.self).lenient(.name) }
+    }
+
+    /// The labels the kubelet sets on every container it starts.
+    struct Labels: Decodable {
+        var podUID: String?
+        var pod: String?
+        var namespace: String?
+        var container: String?
+
+        enum CodingKeys: String, CodingKey {
+            case podUID = "io.kubernetes.pod.uid"
+            case pod = "io.kubernetes.pod.name"
+            case namespace = "io.kubernetes.pod.namespace"
+            case container = "io.kubernetes.container.name"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            podUID = c.lenient(.podUID)
+            pod = c.lenient(.pod)
+            namespace = c.lenient(.namespace)
+            container = c.lenient(.container)
+        }
     }
 }

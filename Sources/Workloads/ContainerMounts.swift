@@ -30,6 +30,25 @@ package struct ContainerMounts {
 
     package init(cri: CRIContainers = CRIContainers()) { self.cri = cri }
 
+    /// A finder with container names from `crictlCommand` (`crictl ps -o json`) when given and
+    /// working; from the kubelet's pod directory alone otherwise, after telling `warn` why.
+    package static func discover(crictlCommand: String?, warn: (CommandProblem) -> Void) -> ContainerMounts {
+        guard let crictlCommand else { return ContainerMounts() }
+        let output: [UInt8]
+        do {
+            output = try ExternalCommand.run(crictlCommand)
+        } catch {
+            warn(.failed(error))
+            return ContainerMounts()
+        }
+        do {
+            return ContainerMounts(cri: try CRIContainers.parse(output))
+        } catch {
+            warn(.unreadable(error))
+            return ContainerMounts()
+        }
+    }
+
     /// A running container: its first process and pod.
     package struct Container: Sendable {
         package var pid: Int32

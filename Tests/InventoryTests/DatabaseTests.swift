@@ -43,6 +43,18 @@ import Testing
         #expect(sqlite("PRAGMA user_version", box.dbPath) == "99")
     }
 
+    @Test func countsSavedByVersion3SurviveTheRenameToVolumeBaselines() throws {
+        let box = Sandbox()
+        do { try box.inventory().saveVolumeBaselines(["/v/a": 3, "/v/b": 0], at: 100) }
+        // Back to the version-3 index an older storage-agent left.
+        #expect(sqlite("ALTER TABLE volume_baselines RENAME TO doctor_counts", box.dbPath) == "")
+        #expect(sqlite("PRAGMA user_version = 3", box.dbPath) == "")
+        let baselines = try box.inventory().volumeBaselines()
+        #expect(sqlite("PRAGMA user_version", box.dbPath) == String(Inventory.schemaVersion))
+        #expect(baselines.mapValues { [$0.files, $0.at] } == ["/v/a": [3, 100], "/v/b": [0, 100]])
+        #expect(sqlite("SELECT count(*) FROM sqlite_master WHERE name = 'doctor_counts'", box.dbPath) == "0")
+    }
+
     @Test func lockedIndexIsReportedAsLocked() throws {
         let box = Sandbox()
         let v = box.volume("ns", "data")

@@ -89,6 +89,27 @@ import Testing
         #expect(throws: JSONError.self) { try parsePVs("[]") }
     }
 
+    @Test func aPVWithFieldsOfAnotherTypeIsSkippedNotTheList() throws {
+        let good = pvObject(uid: UID.logs, namespace: "ns", pvc: "logs", path: "/data/logs")
+        let numberName = pvObject(uid: UID.old, namespace: "ns", pvc: "x", path: "/data/x").replacingFirst(
+            "\"name\": \"pvc-\(UID.old)\"", with: "\"name\": 7")
+        let pvs = try parsePVs(pvList([numberName, "42", "null", good]))
+        #expect(pvs.map(\.name) == ["pvc-\(UID.logs)"])
+        let noClaim = try parsePVs(
+            pvList([good.replacingFirst("\"namespace\": \"ns\"", with: "\"namespace\": [\"ns\"]")]))
+        #expect(noClaim.first?.claimNamespace == nil)
+        #expect(noClaim.first?.claimName == "logs")
+    }
+
+    @Test func timestampsAreCalendarExact() {
+        #expect(PersistentVolume.parseTimestamp("1970-01-01T00:00:00Z") == 0)
+        #expect(PersistentVolume.parseTimestamp("1999-12-31T23:59:59Z") == 946_684_799_000_000_000)
+        #expect(PersistentVolume.parseTimestamp("2024-02-29T12:00:00Z") == 1_709_208_000_000_000_000)
+        #expect(PersistentVolume.parseTimestamp("2100-03-01T00:00:00Z") == 4_107_542_400_000_000_000)
+        #expect(PersistentVolume.parseTimestamp("2026-13-01T00:00:00Z") == nil)
+        #expect(PersistentVolume.parseTimestamp("2026-02-03T24:00:00Z") == nil)
+    }
+
     @Test func timestampsWithoutTheirFieldsAreNil() throws {
         let bad = pvObject(uid: UID.logs, namespace: "ns", pvc: "logs", path: "/data/logs", created: "yesterday")
         let pv = try #require(try parsePVs(pvList([bad])).first)

@@ -54,7 +54,11 @@ import Testing
         _ = box.observer()
         #expect(box.agent("scan").status == 0)
         #expect(run("/usr/bin/sqlite3", box.db, "PRAGMA user_version = 42") == 0)
-        expectOneLine(box.agent("query"), 65, "schema version 42")
+        let r = box.agent("query")
+        expectOneLine(r, 65, "schema version 42")
+        #expect(
+            r.stderr.hasSuffix(
+                "newer than this storage-agent supports (4); upgrade storage-agent or pass --db with another file\n"))
     }
 
     @Test func corruptIndexIsRebuiltWithAWarning() {
@@ -80,8 +84,8 @@ import Testing
         let box = CLISandbox()
         _ = box.observer()
         box.write(box.dir + "/file", "x")
-        expectOneLine(
-            CLI.run(["--db", box.dir + "/file/sub/inventory.db", "--storage-root", box.root, "scan"]), 73,
-            "cannot create index")
+        let r = CLI.run(["--db", box.dir + "/file/sub/inventory.db", "--storage-root", box.root, "scan"])
+        expectOneLine(r, 73, "cannot create index \(box.dir)/file/sub: ")
+        #expect(r.stderr.hasSuffix("; check that the directory is writable or pass --db\n"))
     }
 }

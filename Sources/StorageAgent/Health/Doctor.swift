@@ -273,7 +273,7 @@ struct Doctor {
     /// The runbook's persistence check: a volume's file count must not fall between two doctor
     /// runs, except by deletions its tracks' retention explains.
     func persistence(_ volumes: [VolumeRecord]) throws(InventoryError) -> [DoctorCheck] {
-        let previous = try inventory.doctorCounts()
+        let previous = try inventory.volumeBaselines()
         var out: [DoctorCheck] = []
         var counts: [String: Int64] = [:]
         for v in volumes where v.state != .stale {
@@ -301,7 +301,7 @@ struct Doctor {
                         hint: "storage-agent query --include-deleted --pvc \(name)"))
             }
         }
-        try inventory.saveDoctorCounts(counts, at: now)
+        try inventory.saveVolumeBaselines(counts, at: now)
         return out
     }
 }

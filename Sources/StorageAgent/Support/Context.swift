@@ -36,41 +36,34 @@ struct Context {
 
     /// Volumes as the disk (and the PV list, when configured and reachable) says now.
     func resolve() -> Resolution {
-        var pvs: [PersistentVolume]?
-        if let command = config.pvCommand {
-            do {
-                pvs = try PersistentVolume.parseList(try ExternalCommand.run(command))
-            } catch let error as ExternalCommand.Failure {
-                Self.warn("kubernetes.pv_command \(error); using directory names")
-            } catch {
+        // For a claim named twice, the first `volumes:` entry with a capacity wins.
+        let capacities = config.volumes.compactMap { v in v.capacity.map { (v.claim, $0) } }
+        return NodeVolumes.resolve(
+            roots: config.storageRoots, pattern: config.pathPattern,
+            configured: config.volumes.compactMap { v in
+                v.path.map { ConfiguredPath(path: $0, namespace: v.namespace, pvc: v.pvc) }
+            },
+            pvCommand: config.pvCommand,
+            capacities: Dictionary(capacities, uniquingKeysWith: { first, _ in first })
+        ) { problem in
+            switch problem {
+            case .failed(let error): Self.warn("kubernetes.pv_command \(error); using directory names")
+            case .unreadable(let error):
                 Self.warn("kubernetes.pv_command output is not a PV list (\(error)); using directory names")
             }
         }
-        let configured = config.volumes.compactMap { v in
-            v.path.map { ConfiguredPath(path: $0, namespace: v.namespace, pvc: v.pvc) }
-        }
-        var resolution = Resolver(
-            roots: config.storageRoots, pattern: config.pathPattern, configured: configured, persistentVolumes: pvs,
-            kubelet: KubeletVolumes().discover(persistentVolumes: pvs)
-        ).resolve()
-        for i in resolution.volumes.indices where resolution.volumes[i].capacity == nil {
-            let claim = resolution.volumes[i].claim
-            resolution.volumes[i].capacity = config.volumes.first { $0.claim == claim && $0.capacity != nil }?.capacity
-        }
-        return resolution
     }
 
     /// Running containers' mounts, with names from `kubernetes.crictl_command` when configured.
     func containerMounts() -> ContainerMounts {
-        guard let command = config.crictlCommand else { return ContainerMounts() }
-        do {
-            return ContainerMounts(cri: try CRIContainers.parse(try ExternalCommand.run(command)))
-        } catch let error as ExternalCommand.Failure {
-            Self.warn("kubernetes.crictl_command \(error); container names from the kubelet directory only")
-        } catch {
-            Self.warn("kubernetes.crictl_command output is not crictl ps -o json (\(error))")
+        ContainerMounts.discover(crictlCommand: config.crictlCommand) { problem in
+            switch problem {
+            case .failed(let error):
+                Self.warn("kubernetes.crictl_command \(error); container names from the kubelet directory only")
+            case .unreadable(let error):
+                Self.warn("kubernetes.crictl_command output is not crictl ps -o json (\(error))")
+            }
         }
-        return ContainerMounts()
     }
 
     /// Fails when nothing at all could be read; otherwise reports unreadable roots as warnings.
@@ -133,13 +126,14 @@ struct Context {
 }
 
 extension AgentError {
+    /// The index error, with the command line's way around it where there is one.
     init(_ error: InventoryError) {
         switch error.kind {
         case .locked: self.init(.ioError, error.description)
         case .corrupt: self.init(.badData, error.description)
-        case .newerSchema: self.init(.badData, error.description)
+        case .newerSchema: self.init(.badData, error.description + " or pass --db with another file")
         case .permissionDenied: self.init(.permission, error.description)
-        case .cannotCreate: self.init(.cannotCreate, error.description)
+        case .cannotCreate: self.init(.cannotCreate, error.description + " or pass --db")
         case .io, .cancelled: self.init(.ioError, error.description)
         }
     }
