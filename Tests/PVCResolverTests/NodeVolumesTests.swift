@@ -1,4 +1,5 @@
 import PVCResolver
+import TestSupport
 import Testing
 
 @Suite struct NodeVolumesTests {

@@ -24,7 +24,9 @@ import Testing
                 == CRIContainers.Entry(
                     podUID: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", pod: "observer-0", namespace: "observer-prod",
                     container: "observer"))
-        #expect(cri.byID["short"] == CRIContainers.Entry(container: "sidecar"), "metadata.name without labels")
+        #expect(
+            cri.byID["short"] == CRIContainers.Entry(podUID: nil, pod: nil, namespace: nil, container: "sidecar"),
+            "metadata.name without labels")
     }
 
     @Test func outputWithoutAContainersArrayIsAnError() {

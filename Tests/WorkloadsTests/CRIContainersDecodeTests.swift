@@ -2,7 +2,7 @@ import PVCResolver
 import Testing
 import Workloads
 
-@Suite struct CRIContainersTests {
+@Suite struct CRIContainersDecodeTests {
     let id = String(repeating: "ab", count: 32)
 
     func parse(_ text: String) throws -> CRIContainers { try CRIContainers.parse(Array(text.utf8)) }
