@@ -1,5 +1,4 @@
 import Alerting
-import Glibc
 import HostFS
 import Inventory
 import PVCResolver
@@ -225,19 +224,8 @@ struct Doctor {
 
     func journal() -> DoctorCheck {
         let path = "/run/systemd/journal/socket"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { p in
-            for (i, b) in path.utf8.enumerated() { p[i] = b }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        return connected == 0
+        let connected = UnixSocket.probe(path: path, kind: .datagram)
+        return connected.isSuccess
             ? .pass("journald", path, "reachable")
             : .warn(
                 "journald", path, "not reachable: alerts go to stderr only",
