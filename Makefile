@@ -53,6 +53,7 @@ release: deps
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	tools/check-layers
 
 # Unit and integration tests (Swift Testing), then system tests on real processes: a real
 # journald, the daemon, systemd as PID 1 in a PID namespace (Tests/system, pytest).

@@ -81,3 +81,5 @@ int chostfs_set_acl(int fd, const void *buffer, size_t size) {
     fd_path(fd, path, sizeof path);
     return setxattr(path, "system.posix_acl_access", buffer, size, 0);
 }
+
+int chostfs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -1,5 +1,5 @@
-import CHostFS
-import Glibc
+internal import CHostFS
+internal import Glibc
 
 /// The calls that change things. Each acts on exactly the object a descriptor refers to, or on a
 /// name inside a directory descriptor without following a symlink there.

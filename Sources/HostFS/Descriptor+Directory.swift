@@ -1,5 +1,5 @@
-import CHostFS
-import Glibc
+internal import CHostFS
+internal import Glibc
 
 /// One directory entry as getdents64(2) reports it; valid only inside the callback.
 package struct DirectoryEntry {
@@ -21,9 +21,7 @@ extension Descriptor {
         // A reused descriptor must start from the beginning.
         _ = lseek(fd, 0, SEEK_SET)
         while true {
-            let n = chostfs_getdents64(fd, buffer, capacity)
-            if n < 0 {
-                if errno == EINTR { continue }
+            guard case .success(let n) = valueOrErrno({ chostfs_getdents64(fd, buffer, capacity) }) else {
                 throw SystemError("getdents64", path: displayPath)
             }
             if n == 0 { return }

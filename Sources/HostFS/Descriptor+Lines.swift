@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 extension Descriptor {
     @inline(__always)

@@ -1,5 +1,5 @@
-import CHostFS
-import Glibc
+internal import CHostFS
+internal import Glibc
 
 /// An open file descriptor, closed when the last reference goes away.
 ///

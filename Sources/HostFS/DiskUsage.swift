@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// Allocated space of a directory tree, as `du -s -B1 -x` reports it.
 package enum DiskUsage {

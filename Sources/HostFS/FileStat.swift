@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// The fields of stat(2) the agent uses, as plain values.
 package struct FileStat: Sendable, Equatable {
@@ -25,6 +25,13 @@ package struct FileStat: Sendable, Equatable {
         blocks = Int64(s.st_blocks)
         mtimeNs = Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec)
         ctimeNs = Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec)
+    }
+
+    /// stat(2) a trusted path, following symlinks; nil when the call fails.
+    init?(followingLinksAt path: String) {
+        var s = Glibc.stat()
+        guard stat(path, &s) == 0 else { return nil }
+        self.init(s)
     }
 
     package var type: FileType { FileType(mode: mode) }

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// Reads a whole trusted file (the config) as UTF-8 text.
 package func readTextFile(_ path: String) -> Result<String, SystemError> {
@@ -13,11 +13,10 @@ package func readFile(_ path: String) -> Result<[UInt8], SystemError> {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            return .failure(SystemError("read", path: path))
+        let result = chunk.withUnsafeMutableBytes { buffer in
+            valueOrErrno { read(fd, buffer.baseAddress, buffer.count) }
         }
+        guard case .success(let n) = result else { return .failure(SystemError("read", path: path)) }
         if n == 0 { break }
         bytes += chunk[0..<n]
         if bytes.count > 16 << 20 { return .failure(SystemError("read", path: path, errno: EFBIG)) }
@@ -36,15 +35,20 @@ package enum Output {
         s.withUTF8 { write(fd, $0) }
     }
 
+    /// write(2) all of `buffer`, or as much as the descriptor takes before an error.
     package static func write(_ fd: Int32, _ buffer: UnsafeBufferPointer<UInt8>) {
+        _ = writeAll(fd, UnsafeRawBufferPointer(buffer))
+    }
+
+    /// write(2) until all of `buffer` is written; the errno of the first failure.
+    package static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Result<Void, Errno> {
         var offset = 0
         while offset < buffer.count {
-            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
+            switch valueOrErrno({ Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset) }) {
+            case .success(let n): offset += n
+            case .failure(let e): return .failure(e)
             }
-            offset += n
         }
+        return .success(())
     }
 }

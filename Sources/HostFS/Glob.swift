@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// A file-name glob, matched with fnmatch(3) on the raw name bytes.
 /// `*.ext` patterns, the common case, are matched as a plain suffix without calling fnmatch.

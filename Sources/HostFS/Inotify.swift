@@ -1,5 +1,5 @@
-import CHostFS
-import Glibc
+internal import CHostFS
+internal import Glibc
 
 /// An inotify(7) instance. Watches are added by descriptor, never by a path under a volume.
 package final class Inotify: Sendable {
@@ -36,9 +36,7 @@ package final class Inotify: Sendable {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
         while true {
-            let n = read(fd, buffer, capacity)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return events }
+            guard case .success(let n) = valueOrErrno({ read(fd, buffer, capacity) }), n > 0 else { return events }
             var offset = 0
             while offset + 16 <= n {
                 // struct inotify_event { int wd; uint32_t mask, cookie, len; char name[]; }

@@ -1,5 +1,5 @@
-import CHostFS
-import Glibc
+internal import CHostFS
+internal import Glibc
 
 /// A regular file opened for reading by `Descriptor.openFile(named:)`, closed when it goes out of
 /// scope. Not a class: the scan opens hundreds of thousands of these and must not allocate for each.
@@ -24,16 +24,24 @@ package struct OpenFile: ~Copyable {
         var position = offset
         var lines: Int64 = 0
         while true {
-            let n = pread(fd, buffer.pointer, buffer.capacity, off_t(position))
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
+            guard case .success(let n) = valueOrErrno({ pread(fd, buffer.pointer, buffer.capacity, off_t(position)) })
+            else { return nil }
             lines += Descriptor.newlines(in: UnsafeRawBufferPointer(start: buffer.pointer, count: n))
             position += Int64(n)
             if n < buffer.capacity { break }
         }
         return (lines, position - offset)
+    }
+
+    /// read(2) from the current offset until `buffer` is full or the file ends; the count read.
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        var count = 0
+        while count < buffer.count {
+            let result = valueOrErrno { Glibc.read(fd, buffer.baseAddress! + count, buffer.count - count) }
+            guard case .success(let n) = result, n > 0 else { break }
+            count += n
+        }
+        return count
     }
 }
 

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// What an ownership walk did or would do.
 package struct OwnershipReport: Sendable {

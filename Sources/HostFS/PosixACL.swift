@@ -1,5 +1,5 @@
-import CHostFS
-import Glibc
+internal import CHostFS
+internal import Glibc
 
 /// A POSIX access ACL as the kernel stores it in `system.posix_acl_access` (acl(5)): a version
 /// word and entries of tag, permissions and id. Used to give one user traverse-only access to a

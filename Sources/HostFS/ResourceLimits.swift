@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 package enum ResourceLimits {
     /// setrlimit(2): raise the soft RLIMIT_NOFILE to the hard limit. A walk holds one descriptor

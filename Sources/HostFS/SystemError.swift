@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// A failed system call: which call, on what, and the errno it returned.
 package struct SystemError: Error, CustomStringConvertible, Sendable {
@@ -13,6 +13,9 @@ package struct SystemError: Error, CustomStringConvertible, Sendable {
     }
 
     package var message: String { String(cString: strerror(errno)) }
+
+    /// The errno by name.
+    package var code: Errno { Errno(rawValue: errno) }
 
     package var description: String { "\(path): \(message) (\(call))" }
 

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 
 /// Wall-clock time helpers over clock_gettime(2), gmtime_r(3) and localtime_r(3).
 package enum SystemClock {

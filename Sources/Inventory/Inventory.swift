@@ -1,5 +1,4 @@
 import CSQLite
-import Glibc
 import HostFS
 
 /// The SQLite index of volumes and their files. One instance is one connection; it is not
@@ -25,11 +24,12 @@ package final class Inventory {
             db = try Self.openAndMigrate(path, busyTimeoutMs: busyTimeoutMs)
         } catch let error where error.kind == .corrupt {
             let aside = "\(path).corrupt-\(SystemClock.nowNs() / 1_000_000_000)"
-            guard rename(path, aside) == 0 else {
-                throw InventoryError(
-                    .io, path: path, detail: "damaged and cannot be moved aside: \(String(cString: strerror(errno)))")
+            do {
+                try HostPath.rename(path, to: aside)
+            } catch {
+                throw InventoryError(.io, path: path, detail: "damaged and cannot be moved aside: \(error.message)")
             }
-            for suffix in ["-wal", "-shm"] { _ = rename(path + suffix, aside + suffix) }
+            for suffix in ["-wal", "-shm"] { try? HostPath.rename(path + suffix, to: aside + suffix) }
             movedAside = aside
             try Self.prepareFile(path)
             db = try Self.openAndMigrate(path, busyTimeoutMs: busyTimeoutMs)
@@ -38,29 +38,28 @@ package final class Inventory {
 
     /// Whether an index file exists at `path` (query scans first when it does not).
     package static func exists(at path: String) -> Bool {
-        access(path, F_OK) == 0
+        HostPath.exists(path)
     }
 
     static func prepareFile(_ path: String) throws(InventoryError) {
         let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        if !parent.isEmpty, access(parent, F_OK) != 0 {
-            guard mkdir(parent, 0o700) == 0 || errno == EEXIST else {
-                throw errnoError(path: parent, create: true)
+        if !parent.isEmpty, !HostPath.exists(parent) {
+            do { try HostPath.makeDirectory(parent, mode: 0o700) } catch {
+                throw errnoError(error, path: parent, create: true)
             }
         }
-        if access(path, F_OK) != 0 {
-            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
-            if fd < 0 && errno != EEXIST { throw errnoError(path: path, create: true) }
-            if fd >= 0 { close(fd) }
-        } else if access(path, R_OK | W_OK) != 0 {
-            throw errnoError(path: path, create: false)
+        if !HostPath.exists(path) {
+            do { try HostPath.createEmptyFile(path, mode: 0o600) } catch {
+                throw errnoError(error, path: path, create: true)
+            }
+        } else {
+            do { try HostPath.checkReadWrite(path) } catch { throw errnoError(error, path: path, create: false) }
         }
     }
 
-    static func errnoError(path: String, create: Bool) -> InventoryError {
-        let e = errno
-        if e == EACCES || e == EPERM { return InventoryError(.permissionDenied, path: path, detail: "") }
-        return InventoryError(create ? .cannotCreate : .io, path: path, detail: String(cString: strerror(e)))
+    static func errnoError(_ error: SystemError, path: String, create: Bool) -> InventoryError {
+        if error.isPermission { return InventoryError(.permissionDenied, path: path, detail: "") }
+        return InventoryError(create ? .cannotCreate : .io, path: path, detail: error.message)
     }
 
     static func openAndMigrate(_ path: String, busyTimeoutMs: Int32) throws(InventoryError) -> Database {

@@ -1,4 +1,3 @@
-import Glibc
 import HostFS
 import PVCResolver
 
@@ -330,7 +329,7 @@ struct VolumeWalker {
         }
         guard let counted = handle.countNewlines(from: from, buffer: buffer) else {
             if let old, !old.deleted { rows[key] = old }
-            skip(nil, "read failed: \(String(cString: strerror(errno)))", display: join(path, key.bytes))
+            skip(nil, "read failed: \(Errno.current)", display: join(path, key.bytes))
             return
         }
         totals.counted += 1

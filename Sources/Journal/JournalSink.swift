@@ -1,6 +1,5 @@
 import Alerting
 import CSystemd
-import Glibc
 import HostFS
 import Inventory
 
@@ -38,11 +37,19 @@ package struct JournalSink: AlertSink {
 
     @discardableResult
     package static func send(_ fields: [(String, String)]) -> Bool {
-        // Field values never contain NUL (paths cannot), so C strings carry them whole.
-        let buffers = fields.map { strdup("\($0.0)=\($0.1)")! }
-        defer { buffers.forEach { free($0) } }
-        var iov = buffers.map { iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: strlen($0)) }
-        let rc = sd_journal_sendv(&iov, Int32(iov.count))
+        // One buffer holds every `NAME=value`; each field is a slice of it (no NUL needed).
+        var bytes: [UInt8] = []
+        var offsets: [Int] = []
+        var lengths: [Int] = []
+        for (name, value) in fields {
+            offsets.append(bytes.count)
+            bytes += Array("\(name)=\(value)".utf8)
+            lengths.append(bytes.count - offsets.last!)
+        }
+        let rc = bytes.withUnsafeBytes { buffer in
+            csystemd_journal_send(
+                buffer.baseAddress!.assumingMemoryBound(to: CChar.self), offsets, lengths, Int32(fields.count))
+        }
         if rc >= 0 { return true }
         // No journal: the same words on stderr, with the fields that matter.
         let message = fields.first { $0.0 == "MESSAGE" }?.1 ?? ""

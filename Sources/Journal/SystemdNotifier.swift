@@ -1,5 +1,4 @@
 import CSystemd
-import Glibc
 import HostFS
 
 /// The sd_notify(3) protocol: READY, STATUS, WATCHDOG, RELOADING, STOPPING. Without

@@ -1,4 +1,3 @@
-import Glibc
 import HostFS
 
 /// Who a container process belongs to, from its pod cgroup and the kubelet's pod directory.
@@ -11,8 +10,7 @@ package struct PodIdentity: Sendable, Equatable {
 
     /// The kubelet's pod directories live under `<kubeletRoot>/pods/<uid>/`.
     package static var defaultKubeletRoot: String {
-        if let p = getenv("STORAGE_AGENT_KUBELET_ROOT"), p.pointee != 0 { return String(cString: p) }
-        return "/var/lib/kubelet"
+        CurrentProcess.environment("STORAGE_AGENT_KUBELET_ROOT") ?? "/var/lib/kubelet"
     }
 
     /// Reads name, namespace and container name from `<kubeletRoot>/pods/<uid>/`. The files there
@@ -122,13 +120,7 @@ package struct PodIdentity: Sendable, Equatable {
         name.withCString { (c) -> [UInt8]? in
             guard let file = try? dir.openFile(named: c), file.stat()?.isRegular == true else { return nil }
             var bytes = [UInt8](repeating: 0, count: 64 * 1024)
-            var count = 0
-            while count < bytes.count {
-                let n = bytes.withUnsafeMutableBytes { Glibc.read(file.fd, $0.baseAddress! + count, $0.count - count) }
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { break }
-                count += n
-            }
+            let count = bytes.withUnsafeMutableBytes { file.read(into: $0) }
             return Array(bytes[..<count])
         }
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import HostFS
 
 /// The `storage-agent` command line: finds PVC directories, indexes their JSONL and log files,
@@ -52,7 +51,7 @@ enum Main {
             try command.run()
         } catch let error as AgentError {
             Output.err("storage-agent: \(error.message)\n")
-            exit(error.code.rawValue)
+            CurrentProcess.exit(error.code.rawValue)
         } catch {
             StorageAgentCommand.exit(withError: error)
         }

@@ -1,4 +1,3 @@
-import Glibc
 import HostFS
 import Inventory
 import PVCResolver
@@ -67,10 +66,9 @@ package struct ContainerMounts {
             containerIDs[pid] = CRIContainers.containerID(cgroup: cgroup)
             // Without ptrace access to another uid's process (the unit has no CAP_SYS_PTRACE), its
             // namespace link cannot be read: keep the process as its own entry rather than miss it.
-            var link = [CChar](repeating: 0, count: 128)
-            let n = readlink("\(procRoot)/\(pid)/ns/mnt", &link, link.count - 1)
             let ns =
-                n > 0 ? String(decoding: link.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "pid:\(pid)"
+                ProcFS.readLink("\(procRoot)/\(pid)/ns/mnt", capacity: 128).map { String(decoding: $0, as: UTF8.self) }
+                ?? "pid:\(pid)"
             if let existing = byNamespace[ns], existing.0 < pid { continue }
             byNamespace[ns] = (pid, uid)
         }
@@ -90,7 +88,7 @@ package struct ContainerMounts {
 
     /// Every mount of a known volume in a running container.
     package func scan(volumes: [VolumeRecord], containers: [Container]) -> [ContainerMount] {
-        let host = MountInfo.read(pid: getpid(), procRoot: procRoot) ?? []
+        let host = MountInfo.read(pid: CurrentProcess.id, procRoot: procRoot) ?? []
         // volume -> (device, path inside its file system)
         var sources: [(VolumeRecord, String, [UInt8])] = []
         for v in volumes where v.goneAt == nil {

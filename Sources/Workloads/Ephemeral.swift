@@ -1,4 +1,3 @@
-import Glibc
 import HostFS
 import PVCResolver
 
@@ -101,9 +100,7 @@ package struct EphemeralScanner: Sendable {
     /// shows an overlay's upperdir resolved).
     package func snapshotPrefixes() -> [[UInt8]] {
         var prefixes = [Array(snapshotsPath.utf8) + [0x2F]]
-        if let resolved = realpath(containerdRoot, nil) {
-            let r = String(cString: resolved)
-            free(resolved)
+        if let r = ProcFS.realPath(containerdRoot) {
             let p = Array(((r == "/" ? "" : r) + "/" + Self.snapshotsSubpath + "/").utf8)
             if p != prefixes[0] { prefixes.append(p) }
         }
@@ -135,12 +132,11 @@ package struct EphemeralScanner: Sendable {
 
     /// Mount namespace inode and root directory identity of a process, when readable.
     package func namespaceKey(_ pid: Int32) -> [UInt64]? {
-        var ns = Glibc.stat()
-        var root = Glibc.stat()
-        guard stat("\(procRoot)/\(pid)/ns/mnt", &ns) == 0, stat("\(procRoot)/\(pid)/root", &root) == 0 else {
+        guard let ns = ProcFS.stat("\(procRoot)/\(pid)/ns/mnt"), let root = ProcFS.stat("\(procRoot)/\(pid)/root")
+        else {
             return nil
         }
-        return [UInt64(ns.st_dev), UInt64(ns.st_ino), UInt64(root.st_dev), UInt64(root.st_ino)]
+        return [ns.device, ns.inode, root.device, root.inode]
     }
 
     private struct Pending {

@@ -40,6 +40,9 @@ int chostfs_fchmod_fd(int fd, unsigned mode);
 long chostfs_get_acl(int fd, void *buffer, size_t size);
 int chostfs_set_acl(int fd, const void *buffer, size_t size);
 
+/// pipe2(2) with O_CLOEXEC: no other thread's child can inherit either end.
+int chostfs_pipe_cloexec(int fds[2]);
+
 int chostfs_at_empty_path(void);
 int chostfs_o_path(void);
 

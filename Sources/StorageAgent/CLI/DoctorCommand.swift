@@ -41,7 +41,7 @@ struct DoctorCommand: ParsableCommand {
             Output.out(
                 JSONWriter.lines(checks) { w, c in
                     w.object { w in
-                        w.field("check", c.check)
+                        w.field("check", c.check.rawValue)
                         w.field("status", c.status.rawValue)
                         w.field("subject", c.subject)
                         w.field("detail", c.detail)
@@ -50,7 +50,7 @@ struct DoctorCommand: ParsableCommand {
                 })
         } else {
             var table = Table(["", "CHECK", "SUBJECT", "DETAIL"])
-            for c in checks { table.append([c.status.rawValue.uppercased(), c.check, c.subject, c.detail]) }
+            for c in checks { table.append([c.status.rawValue.uppercased(), c.check.rawValue, c.subject, c.detail]) }
             var lines = table.render().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             lines.removeFirst()  // the runbook format has no header
             var out = ""
@@ -65,20 +65,5 @@ struct DoctorCommand: ParsableCommand {
             Output.out(out)
         }
         if checks.contains(where: { $0.status == .fail }) { throw ExitCode(1) }
-    }
-}
-
-/// `doctor`'s write test runs this in a child that drops to the volume owner's uid.
-struct WriteTestCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "write-test", abstract: "Internal: create and remove a file in fd 3 as --uid:--gid.",
-        shouldDisplay: false)
-
-    @Option var uid: UInt32
-    @Option var gid: UInt32
-
-    func run() throws {
-        let status = WriteTest.child(uid: uid, gid: gid)
-        if status != 0 { throw ExitCode(status) }
     }
 }

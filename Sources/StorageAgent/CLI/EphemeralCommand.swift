@@ -1,6 +1,5 @@
 import Alerting
 import ArgumentParser
-import Glibc
 import HostFS
 import Workloads
 
@@ -40,7 +39,7 @@ struct EphemeralCommand: ParsableCommand {
         do {
             _ = try Descriptor.openDirectory(path: scanner.snapshotsPath)
         } catch {
-            if error.isVanished || error.errno == ENOTDIR {
+            if error.isVanished || error.code == .notDirectory {
                 throw AgentError(
                     .failed,
                     "no containerd snapshots under \(scanner.containerdRoot); set ephemeral.containerd_root in \(configSource ?? Config.defaultPath) if containerd lives elsewhere"

@@ -1,5 +1,4 @@
 import Alerting
-import Glibc
 import HostFS
 import PVCResolver
 
@@ -11,8 +10,8 @@ extension Config {
         switch readTextFile(file) {
         case .success(let t): text = t
         case .failure(let e):
-            if path == nil && e.errno == ENOENT { return Config() }
-            if e.errno == ENOENT {
+            if path == nil && e.code == .noEntry { return Config() }
+            if e.code == .noEntry {
                 throw AgentError(.missingInput, "config file \(file) does not exist; create it or drop --config")
             }
             if e.isPermission {

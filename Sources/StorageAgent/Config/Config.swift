@@ -1,5 +1,4 @@
 import Alerting
-import Glibc
 import HostFS
 import PVCResolver
 

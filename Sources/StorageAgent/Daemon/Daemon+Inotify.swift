@@ -1,4 +1,3 @@
-import Glibc
 import HostFS
 import Inventory
 import Journal
@@ -10,7 +9,7 @@ extension Daemon {
             for w in list { watches[w.wd] = (volume, w.path) }
         }
         for skipped in report.skipped { Log.warning("skipped \(skipped.path): \(skipped.reason)") }
-        if let limit = report.watchErrors.first(where: { $0.errno == ENOSPC }), !watchLimitReached {
+        if let limit = report.watchErrors.first(where: { $0.code == .noSpace }), !watchLimitReached {
             watchLimitReached = true
             Log.warning(
                 "inotify watch limit reached (\(limit.path)); raise fs.inotify.max_user_watches. Until then changes are found by reconcile scans every minute"

@@ -1,5 +1,4 @@
 import Alerting
-import Glibc
 import HostFS
 import Journal
 
@@ -12,7 +11,7 @@ extension Daemon {
 
     func handleSignal(_ signal: Int32) {
         switch signal {
-        case SIGHUP: reload()
+        case Signal.hangup: reload()
         default:
             Log.info("received signal \(signal)")
             stopRequested = true

@@ -1,5 +1,4 @@
 import Alerting
-import Glibc
 import HostFS
 import Inventory
 import Journal
@@ -63,17 +62,16 @@ final class Daemon {
             var deadline = min(nextReconcileNs, nextTickNs)
             if let first = firstPendingNs { deadline = min(deadline, first + Self.batchWindowNs) }
             if let interval = systemd.watchdogIntervalNs { deadline = min(deadline, lastWatchdogNs + interval) }
-            var fds = [
-                pollfd(fd: inotify.fd, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
-            ]
             let timeoutMs = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
-            if poll(&fds, 2, timeoutMs) < 0 && errno != EINTR {
-                Log.error("poll failed: \(String(cString: strerror(errno)))")
+            let ready: [Bool]
+            switch Poll.readable([inotify.fd, signals.fd], timeoutMs: timeoutMs) {
+            case .success(let r): ready = r
+            case .failure(let e):
+                Log.error("poll failed: \(e)")
                 return 74
             }
-            if fds[1].revents != 0 { handleSignals() }
-            if fds[0].revents != 0 { handle(inotify.readEvents()) }
+            if ready[1] { handleSignals() }
+            if ready[0] { handle(inotify.readEvents()) }
             pingWatchdogIfDue()
             let after = SystemClock.monotonicNs()
             if needFullScan || after >= nextReconcileNs {

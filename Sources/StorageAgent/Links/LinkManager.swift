@@ -1,5 +1,4 @@
 import Alerting
-import Glibc
 import HostFS
 import Inventory
 
@@ -69,7 +68,7 @@ struct LinkManager {
                 if !created, let st = try? dir.stat() { owner = Owner(uid: st.uid, gid: st.gid) }
                 do {
                     dir = try dir.openDirectory(name: component)
-                } catch  where error.errno == ENOENT {
+                } catch  where error.code == .noEntry {
                     guard apply, target != nil else {
                         status.owner = owner
                         status.state = .missing
@@ -112,7 +111,7 @@ struct LinkManager {
         let existing: FileStat
         do {
             existing = try dir.stat(name: name)
-        } catch  where error.errno == ENOENT {
+        } catch  where error.code == .noEntry {
             guard let target else {
                 status.state = .missing
                 status.detail = "no current volume for \(status.namespace)/\(status.pvc)"
@@ -181,7 +180,7 @@ struct LinkManager {
     private func makeTemporary(in dir: Descriptor, target: String, owner: Owner, next name: String) throws(SystemError)
         -> String
     {
-        let temporary = ".\(name).storage-agent-\(getpid())"
+        let temporary = ".\(name).storage-agent-\(CurrentProcess.id)"
         try? dir.removeSymlink(named: temporary)  // a leftover of ours from a crash
         try dir.makeSymlink(named: temporary, target: target)
         try dir.chown(named: temporary, uid: owner.uid, gid: owner.gid)

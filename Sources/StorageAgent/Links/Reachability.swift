@@ -1,4 +1,3 @@
-import Glibc
 import HostFS
 
 /// Whether a user can reach a volume through the path above it, and the fix when not: k3s keeps

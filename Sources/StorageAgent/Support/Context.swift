@@ -1,4 +1,3 @@
-import Glibc
 import HostFS
 import Inventory
 import PVCResolver
@@ -26,9 +25,7 @@ struct Context {
     /// A path from the command line, relative to the working directory when not absolute.
     static func absolute(_ path: String) -> String {
         guard !path.hasPrefix("/") else { return path }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let cwd = CurrentProcess.workingDirectory() else { return path }
         return (cwd == "/" ? "" : cwd) + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
     }
 

@@ -1,0 +1,29 @@
+internal import Glibc
+
+/// Calls on trusted host paths (the state directory, the index file): never a path under a volume.
+package enum HostPath {
+    /// access(2) with F_OK: something is at `path`.
+    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// access(2) with R_OK|W_OK.
+    package static func checkReadWrite(_ path: String) throws(SystemError) {
+        guard access(path, R_OK | W_OK) == 0 else { throw SystemError("access", path: path) }
+    }
+
+    /// mkdir(2); an existing entry is not an error.
+    package static func makeDirectory(_ path: String, mode: UInt32) throws(SystemError) {
+        guard mkdir(path, mode_t(mode)) == 0 || errno == EEXIST else { throw SystemError("mkdir", path: path) }
+    }
+
+    /// open(2) with O_CREAT|O_EXCL, then close(2): an empty file with `mode`; an existing one is kept.
+    package static func createEmptyFile(_ path: String, mode: UInt32) throws(SystemError) {
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 || errno == EEXIST else { throw SystemError("open", path: path) }
+        if fd >= 0 { close(fd) }
+    }
+
+    /// rename(2).
+    package static func rename(_ from: String, to: String) throws(SystemError) {
+        guard Glibc.rename(from, to) == 0 else { throw SystemError("rename", path: from) }
+    }
+}
