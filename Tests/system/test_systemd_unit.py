@@ -32,8 +32,13 @@ def comm(pid):
 
 class Systemd:
     def __init__(self):
+        # The machine's own enabled services (an image's PostgreSQL, say) must not start in the
+        # test's systemd: they are not ours, they share the host's files, and a slow one keeps
+        # the boot "starting". A private, empty multi-user.target.wants hides them; what the test
+        # enables (dpkg -i) lands there.
         script = (
             "mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp && mount -t tmpfs tmpfs /run && "
+            "mount -t tmpfs tmpfs /etc/systemd/system/multi-user.target.wants && "
             "exec /lib/systemd/systemd --system"
         )
         self.outer = subprocess.Popen(
@@ -44,7 +49,12 @@ class Systemd:
         assert self.pid, "systemd did not start"
         state = wait_for(lambda: self.run("systemctl", "is-system-running").stdout.strip() in ("running", "degraded"),
                          timeout=60, step=0.5)
-        assert state, self.run("systemctl", "is-system-running").stdout
+        if not state:
+            # A failed boot is powered off here: no fixture teardown runs for it.
+            detail = (self.run("systemctl", "is-system-running").stdout
+                      + self.run("systemctl", "list-jobs", "--no-pager").stdout)
+            self.poweroff()
+            raise AssertionError(f"the test systemd did not finish booting: {detail}")
 
     def find(self):
         # setsid -> unshare -> (forked) sh -> exec systemd
