@@ -143,24 +143,27 @@ import Testing
         let stop = Flag()
         let swapper = Thread {
             // Keep replacing d7 with a symlink to the outside and back, as fast as possible.
-            var n = 0
             while !stop.value.load(ordering: .relaxed) {
                 rename(v + "/d7", v + "/d7.real")
                 symlink(outside, v + "/d7")
                 unlink(v + "/d7")
                 rename(v + "/d7.real", v + "/d7")
-                n += 1
+                stop.count.wrappingAdd(1, ordering: .relaxed)
             }
-            stop.count.store(n, ordering: .relaxed)
+            stop.done.store(true, ordering: .relaxed)
         }
         swapper.start()
-        for _ in 0..<200 {
+        // At least 200 walks, and on until 1,000 swaps ran alongside them: on a loaded machine
+        // the swapper gets fewer turns, so the race is counted, not timed.
+        var walks = 0
+        while walks < 200 || (stop.count.load(ordering: .relaxed) <= 1000 && walks < 100_000) {
             _ = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
             // Give the files back to root so every round has work to do.
             chown(v + "/d7", 0, 0)
+            walks += 1
         }
         stop.value.store(true, ordering: .relaxed)
-        while stop.count.load(ordering: .relaxed) == 0 { usleep(1000) }
+        while !stop.done.load(ordering: .relaxed) { usleep(1000) }
         #expect(stop.count.load(ordering: .relaxed) > 1000, "the race must really have run")
         #expect(snapshot(outside) == before)
         #expect(owner(outside).0 == 0)
@@ -170,4 +173,5 @@ import Testing
 final class Flag: Sendable {
     let value = Atomic<Bool>(false)
     let count = Atomic<Int>(0)
+    let done = Atomic<Bool>(false)
 }
