@@ -65,11 +65,19 @@ package struct Subprocess: Sendable {
             close(pipeFDs[0])
             throw error
         }
-        let (output, cut) = collect(from: pipeFDs[0], pid: pid)
+        let deadline = SystemClock.monotonicNs() + Int64(timeoutSeconds) * 1_000_000_000
+        var (output, cut) = collect(from: pipeFDs[0], pid: pid, deadline: deadline)
         close(pipeFDs[0])
         var status: Int32 = 0
-        _ = valueOrErrno { waitpid(pid, &status, 0) }
-        if let cut { return Outcome(termination: cut, output: output) }
+        if cut == nil && !reaped(pid, &status, before: deadline) {
+            // It closed the stream but kept running: the deadline holds for the exit too.
+            kill(-pid, SIGKILL)
+            cut = .timedOut
+        }
+        if let cut {
+            _ = valueOrErrno { waitpid(pid, &status, 0) }
+            return Outcome(termination: cut, output: output)
+        }
         let signal = status & 0x7F
         return Outcome(termination: signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal), output: output)
     }
@@ -116,9 +124,18 @@ package struct Subprocess: Sendable {
         return ["PATH=\(Self.minimalPath)", "LC_ALL=C"] + kept
     }
 
+    /// waitpid(2) with WNOHANG every 10 ms until the child exits (true) or the deadline passes.
+    private func reaped(_ pid: pid_t, _ status: inout Int32, before deadline: Int64) -> Bool {
+        while true {
+            let result = valueOrErrno { waitpid(pid, &status, WNOHANG) }
+            guard case .success(let done) = result, done == 0 else { return true }
+            if SystemClock.monotonicNs() >= deadline { return false }
+            usleep(10_000)
+        }
+    }
+
     /// Reads until end of file; on the deadline or past the cap, kills the group and says which.
-    private func collect(from fd: Int32, pid: pid_t) -> ([UInt8], Termination?) {
-        let deadline = SystemClock.monotonicNs() + Int64(timeoutSeconds) * 1_000_000_000
+    private func collect(from fd: Int32, pid: pid_t, deadline: Int64) -> ([UInt8], Termination?) {
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
