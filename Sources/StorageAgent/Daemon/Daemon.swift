@@ -79,6 +79,7 @@ final class Daemon {
                 return 74
             }
             if ready[1] { handleSignals() }
+            if stopRequested { break }
             if ready[0] { handle(inotify.readEvents()) }
             pingWatchdogIfDue()
             let after = SystemClock.monotonicNs()
