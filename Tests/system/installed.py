@@ -82,7 +82,14 @@ class Systemd:
         return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
     def main_pid(self, unit="storage-agent"):
-        """The unit's main process as a host PID, checked: never 0, 1 or another unit's process."""
+        """The unit's main process as a PID of the namespace, checked: never 0, 1 or another unit's."""
+        return self.main_pids(unit)[0]
+
+    def main_host_pid(self, unit="storage-agent"):
+        """The same process as this machine's PID (for /proc/PID/... from the test)."""
+        return self.main_pids(unit)[1]
+
+    def main_pids(self, unit):
         pid = self.show("MainPID", unit=unit).get("MainPID", "")
         assert pid.isdigit() and int(pid) > 1, f"{unit} has no main process (MainPID={pid!r})"
         # MainPID is a PID of the namespace; the host PID is the one whose NSpid ends with it.
@@ -90,7 +97,7 @@ class Systemd:
         assert len(host) == 1, f"no single host process for {unit}'s MainPID {pid}"
         with open(f"/proc/{host[0]}/cgroup") as f:
             assert f"/{unit}.service" in f.read(), f"PID {host[0]} is not in {unit}.service"
-        return pid
+        return pid, host[0]
 
     def poweroff(self):
         self.run("systemctl", "poweroff")
@@ -159,6 +166,9 @@ class Node:
 
     def main_pid(self):
         return self.s.main_pid()
+
+    def main_host_pid(self):
+        return self.s.main_host_pid()
 
     def volume(self, ns, name, uid=None):
         path = os.path.join(STORAGE, f"pvc-{uid or uuid.uuid4()}_{ns}_{name}")

@@ -32,8 +32,8 @@ def unit(systemd, agent_bin):
     tree.write(os.path.join(v, "assets", "scalp", "20261121_09.jsonl"), "{}\n" * 5)
     tree.write_config("volumes:\n  - pvc: observer-prod/observer-logs-pvc\n    expect: true\n")
     with open(UNIT) as f:
-        text = f.read().replace("ExecStart=/usr/bin/storage-agent run",
-                                f"ExecStart={agent_bin} --config {tree.config_path} run")
+        # Every command of the unit (unit-sync, check-config, run) with the test's binary and config.
+        text = f.read().replace("/usr/bin/storage-agent ", f"{agent_bin} --config {tree.config_path} ")
     dropin = f"[Service]\nReadWritePaths={tree.dir}\nWatchdogSec=3s\nRestartSec=1s\nTimeoutStopSec=3s\n"
     systemd.run("mkdir", "-p", "/run/systemd/system/storage-agent.service.d", check=True)
     systemd.run("tee", "/run/systemd/system/storage-agent.service", input=text, check=True)
@@ -99,13 +99,19 @@ def test_reload_rereads_the_configuration(unit, systemd):
     assert systemd.run("systemctl", "reload", "storage-agent").returncode == 0
     assert wait_for(lambda: '"PVC_NAME":"observer-db-pvc"' in systemd.run(
         "journalctl", "-u", "storage-agent", "-o", "json", "--no-pager", "STORAGE_AGENT_ALERT=volume-missing").stdout)
-    # A bad configuration is logged and the old one kept: the unit stays up.
+    # A bad configuration fails the reload itself (check-config), with every error and its line;
+    # the daemon keeps running the old one and says so in its status.
+    pid = systemd.main_pid()
     with open(unit.config_path, "a") as f:
-        f.write("bogus_key: 1\n")
-    systemd.run("systemctl", "reload", "storage-agent")
-    assert wait_for(lambda: "reload failed, keeping the previous configuration" in systemd.run(
-        "journalctl", "-u", "storage-agent", "--no-pager", "-o", "cat").stdout)
-    assert systemd.show("ActiveState")["ActiveState"] == "active"
+        f.write("bogus_key: 1\nalerts:\n  renotify: soon\n")
+    reload = systemd.run("systemctl", "reload", "storage-agent")
+    assert reload.returncode != 0
+    log = systemd.run("journalctl", "-u", "storage-agent", "--no-pager", "-o", "cat").stdout
+    assert f"{unit.config_path}:8: unknown key 'bogus_key'" in log
+    assert f"{unit.config_path}:10: alerts.renotify: bad duration" in log
+    props = systemd.show("ActiveState", "MainPID")
+    assert props["ActiveState"] == "active" and props["MainPID"] == pid
+    assert wait_for(lambda: f"{unit.config_path} changed since" in systemd.show("StatusText")["StatusText"], timeout=60)
 
 
 def test_a_stalled_loop_is_killed_by_the_watchdog_and_restarted(unit, systemd):

@@ -73,7 +73,7 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let context = try Context(global)
+        let context = try Context(global, readingIndex: true)
         let inventory = try context.inventoryForReading(refresh: refresh)
         let volumes: [VolumeRecord]
         do { volumes = try inventory.volumes(includeGone: includeDeleted && !gaps) } catch { throw AgentError(error) }

@@ -27,13 +27,28 @@ extension Daemon {
             if context.storageRootsFromCommandLine { fresh.config.storageRoots = context.config.storageRoots }
             fresh.storageRootsFromCommandLine = context.storageRootsFromCommandLine
             context = fresh
+            configLoadedNs = SystemClock.nowNs()
+            configBytes = fresh.config.source.flatMap { try? readFile($0).get() }
             alerts.reconfigure(fresh.config.alertSettings)
             needFullScan = true
             Log.info("configuration reloaded from \(fresh.config.source ?? "built-in defaults")")
+            restartIfWritablePathsChanged()
         } catch {
             Log.error("reload failed, keeping the previous configuration: \(error.message)")
         }
         systemd.ready(status: status())
+    }
+
+    /// The unit's mount namespace is fixed when the process starts: when the reload's unit-sync
+    /// granted other directories than this process has, exit to be started again with them.
+    func restartIfWritablePathsChanged() {
+        guard let granted else { return }
+        let now = WritablePaths.current()
+        guard now != granted else { return }
+        let shown = now.paths.isEmpty ? "none" : now.paths.joined(separator: ", ")
+        Log.notice("the configuration needs other writable directories (\(shown)); restarting to be granted them")
+        exitStatus = 75
+        stopRequested = true
     }
 
     func pingWatchdogIfDue() {
