@@ -54,7 +54,7 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let context = try Context(global)
+        let context = try Context(global, readingIndex: true)
         let inventory = try context.inventoryForReading(refresh: refresh)
         if gaps { return try printGaps(context, inventory) }
         let parts = pvc?.split(separator: "/").map(String.init)
