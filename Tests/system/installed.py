@@ -140,6 +140,9 @@ class Node:
         self.made = ["/var/lib/rancher"]
         os.makedirs(STORAGE, mode=0o700)
         self.s = Systemd()
+        # The test systemd's journal is this machine's (/var/log/journal) and the boot id is the
+        # kernel's: only what comes after this cursor is this node's.
+        self.cursor = self.mark()
         try:
             if os.path.exists("/usr/sbin/policy-rc.d"):
                 # A Docker-style image forbids starting services from maintainer scripts; a node
@@ -199,9 +202,24 @@ class Node:
     def reload(self):
         return self.run("systemctl", "reload", "storage-agent")
 
-    def journal(self, **match):
-        args = ["journalctl", "-o", "json", "--no-pager", "-u", "storage-agent"] + [f"{k}={v}" for k, v in match.items()]
-        return [json.loads(line) for line in self.run(*args).stdout.splitlines() if line.strip()]
+    def mark(self):
+        """A journal cursor: `journal(after=...)` and `log(after=...)` show only what came later."""
+        out = self.s.run("journalctl", "-n", "0", "--show-cursor", "--no-pager").stdout
+        return out.rsplit("-- cursor: ", 1)[1].strip() if "-- cursor: " in out else None
+
+    def _journal(self, after, *args):
+        cursor = after or self.cursor
+        return self.run("journalctl", "--no-pager", "-u", "storage-agent",
+                        *([f"--after-cursor={cursor}"] if cursor else []), *args).stdout
+
+    def journal(self, after=None, **match):
+        """This node's storage-agent entries (with FIELD=value matches) as dicts, oldest first."""
+        out = self._journal(after, "-o", "json", *[f"{k}={v}" for k, v in match.items()])
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def log(self, after=None, explain=False):
+        """This node's storage-agent journal as text: messages only, or `-x` with the catalog's."""
+        return self._journal(after, "-x") if explain else self._journal(after, "-o", "cat")
 
     def user(self, name):
         """A real user with a home under /home (removed at the end): (uid, gid, home)."""

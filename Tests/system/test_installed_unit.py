@@ -68,8 +68,8 @@ def test_fix_ownership_and_the_link_work_after_a_reload_with_no_drop_in(installe
     st = os.lstat(link)
     assert (st.st_uid, st.st_gid) == (uid, gid)
 
-    log = installed.run("journalctl", "-u", "storage-agent", "--no-pager", "-o", "cat").stdout
-    assert "Read-only file system" not in log
+    log = installed.log()
+    assert "Read-only file system" not in log, log
     # The new directories need a new mount namespace: the daemon restarted itself for them.
     assert "restarting to be granted them" in log
     assert installed.main_pid() != first
@@ -99,7 +99,7 @@ def test_a_bad_config_fails_the_reload_and_the_daemon_keeps_the_old_one(installe
 
     reload = installed.reload()
     assert reload.returncode != 0
-    log = installed.run("journalctl", "-u", "storage-agent", "--no-pager", "-o", "cat").stdout
+    log = installed.log()
     assert f"{CONFIG}:{renotify}: alerts.renotify: bad duration" in log
     assert f"{CONFIG}:{len(lines) + 1}: unknown key 'bogus_key'" in log
     props = installed.show("ActiveState", "MainPID")

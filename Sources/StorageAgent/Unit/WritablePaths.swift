@@ -6,6 +6,7 @@ import HostFS
 /// - the storage roots, when some volume has `fix_ownership` or `link` (ownership fixing writes
 ///   inside volumes; reachability of a link's volume is set on the root);
 /// - `path:` volumes with `fix_ownership`;
+/// - the directory of `metrics.textfile` (node_exporter's textfile collector directory);
 /// - for each `link`, the deepest directory on the way to its parent whose name only root can
 ///   change (`/home/ubuntu` for `/home/ubuntu/observer/data`: `/home` is root's, `ubuntu` is the
 ///   user's, so `observer` may be swapped for a symlink by the user at any time and is never
@@ -37,6 +38,10 @@ struct WritablePaths: Equatable {
         }
         for v in config.volumes where v.fixOwnership {
             if let path = v.path, let p = Self.trusted(path, whole: true, warn: warn) { wanted.append(p) }
+        }
+        if let textfile = config.metricsTextfile {
+            let dir = String(textfile[..<(textfile.lastIndex(of: "/") ?? textfile.startIndex)])
+            if let p = Self.trusted(dir.isEmpty ? "/" : dir, whole: true, warn: warn) { wanted.append(p) }
         }
         for v in config.volumes {
             guard let link = v.link else { continue }
