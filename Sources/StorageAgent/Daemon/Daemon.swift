@@ -156,7 +156,9 @@ final class Daemon {
     private func clockRules(_ inputs: AlertCycle.Inputs) -> AlertCycle.Inputs {
         var inputs = inputs
         inputs.clock = true
-        inputs.mounts = Observations(context: context).mounts(inventory)
+        let observe = Observations(context: context)
+        inputs.mounts = observe.mounts(inventory)
+        observe.rememberLayers(inventory)
         return inputs
     }
 

@@ -24,12 +24,45 @@ struct Observations {
                 Log.warning("cannot measure \(path): \(error.message)")
             }
         }
-        let layers = context.config.ephemeralScanner.scan()
-        if !layers.isEmpty { Log.warning("\(layers.count) tracked files live in container writable layers") }
+        let layers = writableLayerFiles(inventory)
+        if !layers.isEmpty {
+            let exited = layers.filter { $0.state == .exited }.count
+            Log.warning(
+                "\(layers.count) tracked files live in container writable layers"
+                    + (exited > 0 ? " (\(exited) in exited containers' layers)" : ""))
+        }
         var inputs = AlertCycle.Inputs()
         inputs.usage = (used, free)
         inputs.layers = layers
         return inputs
+    }
+
+    /// Tracked files in live and exited containers' writable layers; live layers are remembered
+    /// in the index with whose they are (names from crictl too).
+    func writableLayerFiles(_ inventory: Inventory) -> [EphemeralFile] {
+        let scanner = context.ephemeralScanner(context.containerMounts())
+        let skipped = { (path: String, reason: String) in Log.warning("skipped writable layer \(path): \(reason)") }
+        do {
+            return try scanner.scan(remembering: inventory, now: SystemClock.nowNs() / 1_000_000_000, skipped: skipped)
+        } catch {
+            Log.warning("cannot remember containers' writable layers: \(error); live layers only")
+            return scanner.scan(skipped: skipped)
+        }
+    }
+
+    /// Remembers which snapshot is the writable layer of which running container, between
+    /// reconciles (no walk, no crictl): a container that exits before the next reconcile is
+    /// still known. Nothing is done on a node without containerd's snapshots directory.
+    func rememberLayers(_ inventory: Inventory) {
+        let scanner = context.config.ephemeralScanner
+        guard (try? Descriptor.openDirectory(path: scanner.snapshotsPath)) != nil else { return }
+        let live = scanner.writableLayers().map(EphemeralScanner.remembered)
+        do {
+            try inventory.rememberLayers(
+                live, snapshots: scanner.snapshotsPath, now: SystemClock.nowNs() / 1_000_000_000)
+        } catch {
+            Log.warning("cannot remember containers' writable layers: \(error)")
+        }
     }
 
     /// Running containers and their mounts, only when some expected volume names a `mount:`.
