@@ -60,7 +60,7 @@ lint:
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
-	STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system --ignore=Tests/system/test_deb.py
+	STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system --ignore=Tests/system/test_deb.py $(addprefix --ignore=,$(wildcard Tests/system/test_installed_*.py))
 	$(MAKE) test-deb
 
 demo: build
@@ -104,7 +104,7 @@ test-deb: build deps-deb
 	$(MAKE) deb VERSION=$(VERSION)
 	$(MAKE) deb VERSION=$(VERSION).1
 	DEB_OLD=$(CURDIR)/dist/storage-agent_$(VERSION)_$(ARCH).deb DEB_NEW=$(CURDIR)/dist/storage-agent_$(VERSION).1_$(ARCH).deb \
-	  STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system/test_deb.py
+	  STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system/test_deb.py $(wildcard Tests/system/test_installed_*.py)
 
 clean:
 	rm -rf $(BUILD_DIR) $(DEMO_DIR) .build-bench .build-systest $(STATIC_DIR) .build-manual $(DEB_ROOT) dist

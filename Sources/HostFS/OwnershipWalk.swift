@@ -128,19 +128,21 @@ package struct OwnershipWalk: Sendable {
         let special = UInt32(S_ISUID | S_ISGID)
         let clearBits = st.isRegular && st.mode & special != 0
         guard st.uid != uid || st.gid != gid || clearBits else { return }
+        if !dryRun {
+            do {
+                if st.uid != uid || st.gid != gid { try handle.chown(uid: uid, gid: gid) }
+                // chown usually clears them; make sure, on the same inode.
+                if st.isRegular, let after = try? handle.stat(), after.mode & special != 0 {
+                    try handle.chmod(after.permissions & ~special)
+                }
+            } catch {
+                report.refused.append((path, error.message))
+                return
+            }
+        }
+        // Counted only once done (or, in a dry run, once it would be): a refused chown is not drift fixed.
         report.changed += 1
         if st.uid != uid { report.previousOwners[st.uid, default: 0] += 1 }
         if recordPaths { report.changedPaths.append(path) }
-        guard !dryRun else { return }
-        do {
-            if st.uid != uid || st.gid != gid { try handle.chown(uid: uid, gid: gid) }
-            // chown usually clears them; make sure, on the same inode.
-            if st.isRegular, let after = try? handle.stat(), after.mode & special != 0 {
-                try handle.chmod(after.permissions & ~special)
-            }
-        } catch {
-            report.changed -= 1
-            report.refused.append((path, error.message))
-        }
     }
 }

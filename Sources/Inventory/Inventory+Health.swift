@@ -1,23 +1,40 @@
 /// Queries for health checks and the gap rule.
 extension Inventory {
-    /// Hours present per volume for one track and date, deleted files included (data that
-    /// arrived and was later cleaned up still arrived).
-    package func hoursPresent(track: String, date: String) throws(InventoryError) -> [Int64: Set<Int>] {
+    /// The hours of one track and date that have files, per volume: `live` when some file of
+    /// the hour is still there, `deletedOnly` when every file of it was deleted (data that is
+    /// gone does not fill an hour). `kind` (nil: any) keeps only files of that extension.
+    package func hourFiles(
+        track: String, date: String, kind: String? = nil
+    ) throws(InventoryError) -> [Int64: (live: Set<Int>, deletedOnly: Set<Int>)] {
         try guarded {
             let s = try db.prepare(
-                "SELECT DISTINCT volume_id, hour FROM files WHERE track = ?1 AND date = ?2 AND hour IS NOT NULL")
-            s.bind(.text(track), .text(date))
-            var out: [Int64: Set<Int>] = [:]
-            while try s.step() { out[s.int(0), default: []].insert(Int(s.int(1))) }
+                """
+                SELECT volume_id, hour, max(deleted_at IS NULL) FROM files
+                WHERE track = ?1 AND date = ?2 AND hour IS NOT NULL AND (?3 IS NULL OR kind = ?3)
+                GROUP BY volume_id, hour
+                """)
+            s.bind(.text(track), .text(date), .text(kind))
+            var out: [Int64: (live: Set<Int>, deletedOnly: Set<Int>)] = [:]
+            while try s.step() {
+                let hour = Int(s.int(1))
+                if s.int(2) != 0 {
+                    out[s.int(0), default: ([], [])].live.insert(hour)
+                } else {
+                    out[s.int(0), default: ([], [])].deletedOnly.insert(hour)
+                }
+            }
             return out
         }
     }
 
-    /// Volumes that have ever held hourly files of a track: the ones a missing hour is news for.
-    package func hourlyVolumes(track: String) throws(InventoryError) -> Set<Int64> {
+    /// Volumes that have ever held hourly files of a track (of `kind`, nil: any), deleted ones
+    /// included: the ones a missing hour is news for.
+    package func hourlyVolumes(track: String, kind: String? = nil) throws(InventoryError) -> Set<Int64> {
         try guarded {
-            let s = try db.prepare("SELECT DISTINCT volume_id FROM files WHERE track = ?1 AND hour IS NOT NULL")
-            s.bind(.text(track))
+            let s = try db.prepare(
+                "SELECT DISTINCT volume_id FROM files WHERE track = ?1 AND hour IS NOT NULL AND (?2 IS NULL OR kind = ?2)"
+            )
+            s.bind(.text(track), .text(kind))
             var out: Set<Int64> = []
             while try s.step() { out.insert(s.int(0)) }
             return out

@@ -19,6 +19,9 @@ package struct FileRecord: Sendable, Equatable {
     package var uid: UInt32
     package var gid: UInt32
     package var deletedAt: Int64?
+    /// The state of the volume directory holding the file: a stale directory's files are not
+    /// the live PVC's.
+    package var volumeState: VolumeState = .unknown
 
     /// Raw bytes relative to the volume.
     package var relativePath: [UInt8] { Array(pathBytes.dropFirst(volumePath.utf8.count + 1)) }
@@ -30,17 +33,20 @@ package struct FileFilter: Sendable {
     package var date: String?
     package var namespace: String?
     package var pvc: String?
+    /// One volume directory, by the PV name the index holds for it.
+    package var pv: String?
     package var kind: String?
     package var includeDeleted = false
 
     package init(
-        track: String? = nil, date: String? = nil, namespace: String? = nil, pvc: String? = nil, kind: String? = nil,
-        includeDeleted: Bool = false
+        track: String? = nil, date: String? = nil, namespace: String? = nil, pvc: String? = nil, pv: String? = nil,
+        kind: String? = nil, includeDeleted: Bool = false
     ) {
         self.track = track
         self.date = date
         self.namespace = namespace
         self.pvc = pvc
+        self.pv = pv
         self.kind = kind
         self.includeDeleted = includeDeleted
     }
@@ -84,6 +90,7 @@ extension Inventory {
         add("f.date", filter.date)
         add("v.namespace", filter.namespace)
         add("v.pvc", filter.pvc)
+        add("v.pv", filter.pv)
         add("f.kind", filter.kind)
         if !filter.includeDeleted { conditions.append("f.deleted_at IS NULL") }
         // The full path is put together by SQLite, and BINARY collation compares bytes (memcmp),
@@ -108,7 +115,7 @@ extension Inventory {
                         pathBytes: s.blob(0), kind: s.text(2) ?? "", track: s.text(3), date: s.text(4),
                         hour: s.optionalInt(5).map { Int($0) }, size: s.int(6), lines: s.int(7), mtimeNs: s.int(8),
                         uid: UInt32(truncatingIfNeeded: s.int(9)), gid: UInt32(truncatingIfNeeded: s.int(10)),
-                        deletedAt: s.optionalInt(11)))
+                        deletedAt: s.optionalInt(11), volumeState: volume?.state ?? .unknown))
             }
             return out
         }

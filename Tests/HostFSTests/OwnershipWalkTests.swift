@@ -53,6 +53,33 @@ import Testing
         #expect(OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v)).changed == 0)
     }
 
+    /// chattr(1): sets or clears the immutable flag, which makes even root's chown fail (EPERM).
+    func immutable(_ path: String, _ on: Bool) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        p.arguments = [on ? "+i" : "-i", path]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "chattr \(path)")
+    }
+
+    @Test func aRefusedChownIsNotCountedAsDriftFixed() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        try writeFile(v + "/fixed.log", [])
+        try writeFile(v + "/stuck.log", [])
+        try immutable(v + "/stuck.log", true)
+        defer { try? immutable(v + "/stuck.log", false) }
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        // The directory and fixed.log changed; stuck.log was refused and is not drift given back.
+        #expect(report.changed == 2)
+        #expect(report.previousOwners == [0: 2])
+        #expect(report.refused.map(\.path) == [Array("stuck.log".utf8)])
+        #expect(owner(v + "/stuck.log").0 == 0)
+    }
+
     @Test func dryRunChangesNothingButCounts() throws {
         let t = try TempDir("own")
         defer { t.remove() }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct CLITests {
     static let queryKeys: Set<String> = [
         "path", "namespace", "pvc", "pv", "track", "date", "hour", "kind", "size", "lines", "mtime", "uid", "gid",
-        "deleted",
+        "deleted", "volume_state",
     ]
     static let pvcKeys: Set<String> = [
         "namespace", "pvc", "pv", "path", "state", "source", "files", "bytes", "used_bytes", "last_write", "uid", "gid",
@@ -34,6 +34,7 @@ import Testing
         #expect(first["size"] as? Int == 16)
         #expect(first["lines"] as? Int == 2)
         #expect(first["deleted"] as? Bool == false)
+        #expect(first["volume_state"] as? String == "current")
         #expect((first["mtime"] as? String)?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/) != nil)
         let paths = rows.compactMap { $0["path"] as? String }
         #expect(paths == paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
@@ -173,6 +174,12 @@ import Testing
 }
 
 @Suite struct GapsCLITests {
+    /// The first six are the original contract; the rest were added.
+    static let keys: Set<String> = [
+        "namespace", "pvc", "path", "track", "date", "missing", "deleted", "outside_window", "volume_state",
+        "stale_only", "stale_paths",
+    ]
+
     @Test func gapsListTheMissingHoursOfAnActiveDay() throws {
         let box = CLISandbox()
         let v = box.volume("observer-prod", "observer-data-pvc")
@@ -182,10 +189,15 @@ import Testing
         #expect(text.stdout == "observer-prod/observer-data-pvc  scalp  20260203  missing 10:00, 13:00\n")
         let json = box.agent("query", "--gaps", "--date", "20260203", "--json")
         let row = try #require(json.json.first)
-        #expect(Set(row.keys) == ["namespace", "pvc", "path", "track", "date", "missing"])
+        #expect(Set(row.keys) == GapsCLITests.keys)
         #expect(row["missing"] as? [Int] == [10, 13])
-        // Saturday is not an active day.
-        #expect(box.agent("query", "--gaps", "--track", "scalp", "--date", "20260207").stdout.hasPrefix("no gaps"))
-        #expect(box.agent("query", "--gaps").status == 64)
+        #expect(row["deleted"] as? [Int] == [])
+        // Saturday is not an active day: that is said, not "no gaps".
+        let saturday = box.agent("query", "--gaps", "--track", "scalp", "--date", "20260207")
+        #expect(saturday.status == 0)
+        #expect(
+            saturday.stdout
+                == "20260207 is outside scalp's active window (Mon-Fri 09:00-15:30 Asia/Seoul): no hours to check\n")
+        #expect(box.agent("query", "--gaps", "--date", "20260231").status == 64)
     }
 }

@@ -17,10 +17,48 @@ BIN = os.environ.get("STORAGE_AGENT_BIN", os.path.join(REPO, ".build", "debug", 
 SOCKET = "/run/systemd/journal/socket"
 
 
+def _hidden_in_test_systemd(path):
+    """True when the test systemd's private /tmp, /var/tmp or /run would hide PATH."""
+    real = os.path.realpath(path)
+    return any(real == d or real.startswith(d + "/") for d in ("/tmp", "/var/tmp", "/run"))
+
+
+# What the tests hand in (trees, the binary, packages) lives where the namespaced systemd sees it:
+# the build folder, or, for a clone under /tmp, a directory of this run's own under /var/lib,
+# removed when the session ends.
+if _hidden_in_test_systemd(REPO):
+    os.makedirs("/var/lib/storage-agent-systest", exist_ok=True)
+    STAGE = tempfile.mkdtemp(prefix="run-", dir="/var/lib/storage-agent-systest")
+else:
+    STAGE = os.path.join(REPO, ".build-systest")
+
+
+def staged(path):
+    """PATH itself, or a copy of it under STAGE when the test systemd could not see PATH."""
+    if not _hidden_in_test_systemd(path):
+        return path
+    copy = os.path.join(STAGE, "in", os.path.basename(path))
+    if not os.path.exists(copy):
+        os.makedirs(os.path.dirname(copy), exist_ok=True)
+        shutil.copy2(path, copy)
+    return copy
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stage_cleanup():
+    yield
+    if STAGE.startswith("/var/lib/storage-agent-systest/"):
+        shutil.rmtree(STAGE, ignore_errors=True)
+        try:
+            os.rmdir("/var/lib/storage-agent-systest")
+        except OSError:
+            pass
+
+
 @pytest.fixture(scope="session")
 def agent_bin():
     assert os.access(BIN, os.X_OK), f"build storage-agent first ({BIN})"
-    return BIN
+    return staged(BIN)
 
 
 @pytest.fixture(scope="session")
@@ -58,12 +96,11 @@ def wait_for(predicate, timeout=15.0, step=0.05):
 
 
 class Tree:
-    """A storage root and state directory under the build folder (never /tmp: the systemd tests hide it)."""
+    """A storage root and state directory under STAGE (never /tmp: the systemd tests hide it)."""
 
     def __init__(self):
-        base = os.path.join(REPO, ".build-systest")
-        os.makedirs(base, exist_ok=True)
-        self.dir = tempfile.mkdtemp(prefix="t-", dir=base)
+        os.makedirs(STAGE, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix="t-", dir=STAGE)
         self.root = os.path.join(self.dir, "storage")
         os.makedirs(self.root)
         self.db = os.path.join(self.dir, "state", "inventory.db")
@@ -90,6 +127,21 @@ class Tree:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def installed():
+    """The .deb (DEB_NEW) installed under a real systemd on a k3s-shaped node: installed.Node."""
+    deb = os.environ.get("DEB_NEW")
+    if not deb:
+        pytest.fail("DEB_NEW is not set: run this through `make test-deb`, which builds the package")
+    from installed import Node
+
+    node = Node(deb)
+    try:
+        yield node
+    finally:
+        node.close()
 
 
 @pytest.fixture

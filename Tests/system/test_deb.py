@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import Tree, wait_for
-from test_systemd_unit import Systemd
+from conftest import Tree, staged, wait_for
+from installed import Systemd
 
 DEB_OLD = os.environ.get("DEB_OLD")
 DEB_NEW = os.environ.get("DEB_NEW")
@@ -69,7 +69,7 @@ def test_install_upgrade_remove_purge(node):
     tree.write(os.path.join(v, "assets", "scalp", "20260203_09.jsonl"), "{}\n{}\n")
 
     # Install: enabled, started, READY, the catalog and man page in place.
-    dpkg(s, "-i", DEB_OLD)
+    dpkg(s, "-i", staged(DEB_OLD))
     for path in PACKAGE_FILES:
         assert os.path.exists(path), path
     props = show(s, "ActiveState", "SubState", "UnitFileState", "StatusText", "Type")
@@ -101,7 +101,7 @@ def test_install_upgrade_remove_purge(node):
 
     # Upgrade: the conffile edit survives, the service is restarted on the new binary.
     before = show(s, "MainPID", "ExecMainStartTimestampMonotonic")
-    dpkg(s, "--force-confold", "-i", DEB_NEW)
+    dpkg(s, "--force-confold", "-i", staged(DEB_NEW))
     assert "observer-logs-pvc" in open("/etc/storage-agent/config.yaml").read()
     after = wait_for(lambda: (p := show(s, "MainPID", "ActiveState", "ExecMainStartTimestampMonotonic"))["ActiveState"] == "active" and p)
     assert after["MainPID"] != before["MainPID"]

@@ -12,78 +12,10 @@ import time
 import pytest
 
 from conftest import REPO, Tree, wait_for
+from installed import Systemd
 
 UNIT = os.path.join(REPO, "packaging", "systemd", "storage-agent.service")
 CATALOG = os.path.join(REPO, "packaging", "systemd", "storage-agent.catalog")
-
-
-def children(pid):
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
-def comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return ""
-
-
-class Systemd:
-    def __init__(self):
-        # The machine's own enabled services (an image's PostgreSQL, say) must not start in the
-        # test's systemd: they are not ours, they share the host's files, and a slow one keeps
-        # the boot "starting". A private, empty multi-user.target.wants hides them; what the test
-        # enables (dpkg -i) lands there.
-        script = (
-            "mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp && mount -t tmpfs tmpfs /run && "
-            "mount -t tmpfs tmpfs /etc/systemd/system/multi-user.target.wants && "
-            "exec /lib/systemd/systemd --system"
-        )
-        self.outer = subprocess.Popen(
-            ["setsid", "env", "container=storage-agent-test", "unshare", "--pid", "--fork", "--mount", "--propagation",
-             "private", "--mount-proc", "sh", "-c", script],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.pid = wait_for(self.find, timeout=20)
-        assert self.pid, "systemd did not start"
-        state = wait_for(lambda: self.run("systemctl", "is-system-running").stdout.strip() in ("running", "degraded"),
-                         timeout=60, step=0.5)
-        if not state:
-            # A failed boot is powered off here: no fixture teardown runs for it.
-            detail = (self.run("systemctl", "is-system-running").stdout
-                      + self.run("systemctl", "list-jobs", "--no-pager").stdout)
-            self.poweroff()
-            raise AssertionError(f"the test systemd did not finish booting: {detail}")
-
-    def find(self):
-        # setsid -> unshare -> (forked) sh -> exec systemd
-        frontier = [self.outer.pid]
-        for _ in range(4):
-            nxt = []
-            for p in frontier:
-                for c in children(p):
-                    if comm(c) == "systemd":
-                        return c
-                    nxt.append(c)
-            frontier = nxt
-        return None
-
-    def run(self, *args, check=False, input=None):
-        return subprocess.run(["nsenter", "-t", str(self.pid), "-m", "-p", *args], capture_output=True, text=True,
-                              check=check, input=input)
-
-    def show(self, *props):
-        out = self.run("systemctl", "show", "storage-agent", *[f"-p{p}" for p in props]).stdout
-        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-
-    def poweroff(self):
-        self.run("systemctl", "poweroff")
-        try:
-            self.outer.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.run("kill", "-9", "1")
-            self.outer.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +32,8 @@ def unit(systemd, agent_bin):
     tree.write(os.path.join(v, "assets", "scalp", "20261121_09.jsonl"), "{}\n" * 5)
     tree.write_config("volumes:\n  - pvc: observer-prod/observer-logs-pvc\n    expect: true\n")
     with open(UNIT) as f:
-        text = f.read().replace("ExecStart=/usr/bin/storage-agent run",
-                                f"ExecStart={agent_bin} --config {tree.config_path} run")
+        # Every command of the unit (unit-sync, check-config, run) with the test's binary and config.
+        text = f.read().replace("/usr/bin/storage-agent ", f"{agent_bin} --config {tree.config_path} ")
     dropin = f"[Service]\nReadWritePaths={tree.dir}\nWatchdogSec=3s\nRestartSec=1s\nTimeoutStopSec=3s\n"
     systemd.run("mkdir", "-p", "/run/systemd/system/storage-agent.service.d", check=True)
     systemd.run("tee", "/run/systemd/system/storage-agent.service", input=text, check=True)
@@ -167,19 +99,25 @@ def test_reload_rereads_the_configuration(unit, systemd):
     assert systemd.run("systemctl", "reload", "storage-agent").returncode == 0
     assert wait_for(lambda: '"PVC_NAME":"observer-db-pvc"' in systemd.run(
         "journalctl", "-u", "storage-agent", "-o", "json", "--no-pager", "STORAGE_AGENT_ALERT=volume-missing").stdout)
-    # A bad configuration is logged and the old one kept: the unit stays up.
+    # A bad configuration fails the reload itself (check-config), with every error and its line;
+    # the daemon keeps running the old one and says so in its status.
+    pid = systemd.main_pid()
     with open(unit.config_path, "a") as f:
-        f.write("bogus_key: 1\n")
-    systemd.run("systemctl", "reload", "storage-agent")
-    assert wait_for(lambda: "reload failed, keeping the previous configuration" in systemd.run(
-        "journalctl", "-u", "storage-agent", "--no-pager", "-o", "cat").stdout)
-    assert systemd.show("ActiveState")["ActiveState"] == "active"
+        f.write("bogus_key: 1\nalerts:\n  renotify: soon\n")
+    reload = systemd.run("systemctl", "reload", "storage-agent")
+    assert reload.returncode != 0
+    log = systemd.run("journalctl", "-u", "storage-agent", "--no-pager", "-o", "cat").stdout
+    assert f"{unit.config_path}:8: unknown key 'bogus_key'" in log
+    assert f"{unit.config_path}:10: alerts.renotify: bad duration" in log
+    props = systemd.show("ActiveState", "MainPID")
+    assert props["ActiveState"] == "active" and props["MainPID"] == pid
+    assert wait_for(lambda: f"{unit.config_path} changed since" in systemd.show("StatusText")["StatusText"], timeout=60)
 
 
 def test_a_stalled_loop_is_killed_by_the_watchdog_and_restarted(unit, systemd):
     unit.write_config("volumes:\n  - pvc: observer-prod/observer-logs-pvc\n    expect: true\n")
     before = systemd.show("MainPID", "NRestarts")
-    systemd.run("kill", "-STOP", before["MainPID"], check=True)
+    systemd.run("kill", "-STOP", systemd.main_pid(), check=True)
     restarted = wait_for(lambda: (p := systemd.show("MainPID", "NRestarts", "ActiveState"))["ActiveState"] == "active"
                          and p["MainPID"] not in ("0", before["MainPID"]) and p, timeout=40, step=0.5)
     assert restarted, systemd.show("MainPID", "NRestarts", "ActiveState", "Result")

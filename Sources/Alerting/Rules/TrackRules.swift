@@ -53,18 +53,25 @@ package struct TrackRules: Sendable {
             for gap in try finder.gaps(inventory, track: track, date: date) {
                 let subject = "\(gap.volume.path)#\(track.name)#\(date)"
                 guard !known.contains(subject) else { continue }
-                let hours = gap.missing.map { ($0 < 10 ? "0" : "") + "\($0):00" }.joined(separator: ", ")
+                // A deleted file does not fill its hour: those hours are gaps too, and said so.
+                let empty = gap.empty
+                let deleted = gap.deleted.isEmpty ? "" : " (\(Self.hours(gap.deleted)) deleted)"
                 out.append(
                     AlertCondition(
                         type: .trackGap, subject: subject, namespace: gap.volume.namespace, pvc: gap.volume.pvc,
                         pv: gap.volume.pv, volumePath: gap.volume.path, track: track.name,
-                        numbers: [("COUNT", Int64(gap.missing.count))],
+                        numbers: [("COUNT", Int64(empty.count))],
                         message:
-                            "\(VolumeRules.name(gap.volume, gap.volume.path)) has no \(track.name) file for \(hours) "
-                            + "on \(date)",
-                        occurrences: Int64(gap.missing.count)))
+                            "\(VolumeRules.name(gap.volume, gap.volume.path)) has no \(track.name) file for "
+                            + "\(Self.hours(empty)) on \(date)\(deleted)",
+                        occurrences: Int64(empty.count)))
             }
         }
         return out
+    }
+
+    /// `09:00, 10:00`.
+    static func hours(_ hours: [Int]) -> String {
+        hours.map { ($0 < 10 ? "0" : "") + "\($0):00" }.joined(separator: ", ")
     }
 }

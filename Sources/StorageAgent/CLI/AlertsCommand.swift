@@ -21,7 +21,7 @@ struct AlertsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let context = try Context(global)
+        let context = try Context(global, readingIndex: true)
         let inventory = try context.openInventory()
         let alerts: [AlertRecord]
         do { alerts = try inventory.alerts(includeResolved: all) } catch { throw AgentError(error) }

@@ -32,7 +32,7 @@ struct PVCCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let context = try Context(global)
+            let context = try Context(global, readingIndex: true)
             let inventory = try context.inventoryForReading(refresh: false)
             let volumes = try Self.read(inventory)
             let finder = context.containerMounts()

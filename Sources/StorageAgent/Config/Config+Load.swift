@@ -29,15 +29,22 @@ extension Config {
     }
 
     static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
+        let (config, problems) = parseAll(text, file: file)
+        if let first = problems.first { throw first }
+        return config
+    }
+
+    /// Reads every key, keeping every problem (sorted by line): what `check-config` prints.
+    static func parseAll(_ text: String, file: String) -> (Config, [ConfigError]) {
         let root: YAMLNode
         do {
             root = try YAMLParser.parse(text)
         } catch {
-            throw ConfigError(file: file, line: error.line, message: error.message)
+            return (Config(), [ConfigError(file: file, line: error.line, message: error.message)])
         }
         var config = Config()
-        var reader = ConfigReader(file: file)
-        try reader.read(root, into: &config)
-        return config
+        let reader = ConfigReader(file: file)
+        reader.read(root, into: &config)
+        return (config, reader.problems.all.sorted { $0.line < $1.line })
     }
 }

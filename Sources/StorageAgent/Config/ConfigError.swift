@@ -5,3 +5,8 @@ struct ConfigError: Error, CustomStringConvertible {
     let message: String
     var description: String { "\(file):\(line): \(message)" }
 }
+
+/// The problems one reading of a config file found, in the order found.
+final class ConfigProblems {
+    var all: [ConfigError] = []
+}

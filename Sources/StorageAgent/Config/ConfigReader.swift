@@ -2,9 +2,16 @@ import Alerting
 import HostFS
 import PVCResolver
 
-/// Reads the YAML tree into `Config`, naming the key and line of every problem.
+/// Reads the YAML tree into `Config`, naming the key and line of every problem. A problem in one
+/// key does not stop the reading: every key is read, and every problem is kept (`problems`).
 struct ConfigReader {
     let file: String
+    let problems = ConfigProblems()
+
+    /// Reads one key (or one list entry); its problem is recorded and reading goes on.
+    func each(_ body: () throws(ConfigError) -> Void) {
+        do { try body() } catch { problems.all.append(error) }
+    }
 
     func fail(_ node: YAMLNode, _ message: String) -> ConfigError {
         ConfigError(file: file, line: node.line, message: message)
@@ -17,12 +24,13 @@ struct ConfigReader {
         if node.isNull { return [] }
         guard case .mapping(let entries, _) = node else { throw fail(node, "\(name) must be a mapping") }
         for e in entries where !allowed.contains(e.key) {
-            throw fail(
-                e.line,
-                "unknown key '\(e.key)'\(name == "top level" ? "" : " in \(name)"); known keys: \(allowed.joined(separator: ", "))"
-            )
+            problems.all.append(
+                fail(
+                    e.line,
+                    "unknown key '\(e.key)'\(name == "top level" ? "" : " in \(name)"); known keys: \(allowed.joined(separator: ", "))"
+                ))
         }
-        return entries
+        return entries.filter { allowed.contains($0.key) }
     }
 
     func string(_ node: YAMLNode, _ key: String) throws(ConfigError) -> String {
@@ -70,6 +78,15 @@ struct ConfigReader {
         return s
     }
 
+    /// An absolute path the unit can be told to write (`ReadWritePaths=` takes it unquoted).
+    func grantablePath(_ node: YAMLNode, _ key: String) throws(ConfigError) -> String {
+        let s = try absolutePath(node, key)
+        guard WritablePaths.grantable(s) else {
+            throw fail(node, "\(key): '\(s)' has a space, quote, %, :, ; or control byte, which the unit cannot grant")
+        }
+        return s
+    }
+
     func owner(_ node: YAMLNode, _ key: String) throws(ConfigError) -> Owner {
         guard let s = try? string(node, key), let owner = Owner.parse(s) else {
             throw fail(node, "\(key): bad owner; use numeric uid:gid such as \"999:999\"")
@@ -86,14 +103,21 @@ struct ConfigReader {
         return (String(parts[0]), String(parts[1]))
     }
 
-    mutating func read(_ root: YAMLNode, into c: inout Config) throws(ConfigError) {
+    func read(_ root: YAMLNode, into c: inout Config) {
         let top = [
             "storage_roots", "database", "index", "owner", "kubernetes", "path_pattern", "tracks", "volumes", "alerts",
             "metrics", "ephemeral",
         ]
-        for e in try entries(root, "top level", allowed: top) {
-            let v = e.value
-            switch e.key {
+        each { () throws(ConfigError) in
+            for e in try entries(root, "top level", allowed: top) {
+                each { () throws(ConfigError) in try read(e.key, e.value, into: &c) }
+            }
+        }
+    }
+
+    private func read(_ key: String, _ v: YAMLNode, into c: inout Config) throws(ConfigError) {
+        do {
+            switch key {
             case "storage_roots":
                 c.storageRoots = []
                 for (s, line) in try stringList(v, "storage_roots") {
@@ -103,27 +127,32 @@ struct ConfigReader {
             case "database": c.database = try absolutePath(v, "database")
             case "index":
                 for i in try entries(v, "index", allowed: ["include", "rescan_interval"]) {
-                    if i.key == "include" {
-                        c.include = []
-                        for (p, line) in try stringList(i.value, "index.include") {
-                            do { c.include.append(try Glob(p)) } catch {
-                                throw fail(line, "index.include: bad glob '\(p)' (a file-name pattern such as *.jsonl)")
+                    each { () throws(ConfigError) in
+                        if i.key == "include" {
+                            c.include = []
+                            for (p, line) in try stringList(i.value, "index.include") {
+                                do { c.include.append(try Glob(p)) } catch {
+                                    throw fail(
+                                        line, "index.include: bad glob '\(p)' (a file-name pattern such as *.jsonl)")
+                                }
                             }
-                        }
-                    } else {
-                        c.rescanInterval = try duration(i.value, "index.rescan_interval")
-                        guard c.rescanInterval >= 10 else {
-                            throw fail(i.value, "index.rescan_interval must be at least 10s")
+                        } else {
+                            c.rescanInterval = try duration(i.value, "index.rescan_interval")
+                            guard c.rescanInterval >= 10 else {
+                                throw fail(i.value, "index.rescan_interval must be at least 10s")
+                            }
                         }
                     }
                 }
             case "owner": c.owner = try owner(v, "owner")
             case "kubernetes":
                 for k in try entries(v, "kubernetes", allowed: ["pv_command", "crictl_command"]) {
-                    if k.key == "pv_command" {
-                        c.pvCommand = try optionalString(k.value, "kubernetes.pv_command")
-                    } else {
-                        c.crictlCommand = try optionalString(k.value, "kubernetes.crictl_command")
+                    each { () throws(ConfigError) in
+                        if k.key == "pv_command" {
+                            c.pvCommand = try optionalString(k.value, "kubernetes.pv_command")
+                        } else {
+                            c.crictlCommand = try optionalString(k.value, "kubernetes.crictl_command")
+                        }
                     }
                 }
             case "path_pattern":
@@ -134,10 +163,12 @@ struct ConfigReader {
             case "volumes": try readVolumes(v, into: &c)
             case "alerts":
                 for a in try entries(v, "alerts", allowed: ["renotify", "max_per_cycle", "mount_grace"]) {
-                    switch a.key {
-                    case "renotify": c.renotify = try duration(a.value, "alerts.renotify")
-                    case "mount_grace": c.mountGrace = try duration(a.value, "alerts.mount_grace")
-                    default: c.maxPerCycle = try int(a.value, "alerts.max_per_cycle")
+                    each { () throws(ConfigError) in
+                        switch a.key {
+                        case "renotify": c.renotify = try duration(a.value, "alerts.renotify")
+                        case "mount_grace": c.mountGrace = try duration(a.value, "alerts.mount_grace")
+                        default: c.maxPerCycle = try int(a.value, "alerts.max_per_cycle")
+                        }
                     }
                 }
             case "metrics":
@@ -158,7 +189,12 @@ struct ConfigReader {
             if node.isNull { return }
             throw fail(node, "tracks must be a mapping of track names")
         }
-        for entry in list {
+        for entry in list { each { () throws(ConfigError) in try readTrack(entry, into: &c) } }
+    }
+
+    private func readTrack(_ entry: (key: String, line: Int, value: YAMLNode), into c: inout Config) throws(ConfigError)
+    {
+        do {
             guard !entry.key.isEmpty, entry.key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
             else {
                 throw fail(entry.line, "tracks: '\(entry.key)' is not a valid track name (letters, digits, '-')")
@@ -167,26 +203,28 @@ struct ConfigReader {
             var track = Track.defaults.first { $0.name == entry.key } ?? Track(name: entry.key)
             let keys = ["retention", "active", "timezone", "stale_after", "hourly"]
             for k in try entries(entry.value, "tracks.\(entry.key)", allowed: keys) {
-                let key = "tracks.\(entry.key).\(k.key)"
-                switch k.key {
-                case "retention": track.retention = k.value.isNull ? nil : try duration(k.value, key)
-                case "stale_after": track.staleAfter = k.value.isNull ? nil : try duration(k.value, key)
-                case "hourly": track.hourly = try bool(k.value, key)
-                case "timezone":
-                    let tz = try string(k.value, key)
-                    guard TimeZoneFile.exists(tz) else {
-                        throw fail(k.value, "\(key): unknown time zone '\(tz)' (no /usr/share/zoneinfo/\(tz))")
-                    }
-                    track.timezone = tz
-                default:
-                    if k.value.isNull {
-                        track.active = nil
-                    } else {
-                        let s = try string(k.value, key)
-                        guard let w = ActiveWindow.parse(s) else {
-                            throw fail(k.value, "\(key): bad window '\(s)'; use e.g. \"Mon-Fri 09:00-15:30\"")
+                each { () throws(ConfigError) in
+                    let key = "tracks.\(entry.key).\(k.key)"
+                    switch k.key {
+                    case "retention": track.retention = k.value.isNull ? nil : try duration(k.value, key)
+                    case "stale_after": track.staleAfter = k.value.isNull ? nil : try duration(k.value, key)
+                    case "hourly": track.hourly = try bool(k.value, key)
+                    case "timezone":
+                        let tz = try string(k.value, key)
+                        guard TimeZoneFile.exists(tz) else {
+                            throw fail(k.value, "\(key): unknown time zone '\(tz)' (no /usr/share/zoneinfo/\(tz))")
                         }
-                        track.active = w
+                        track.timezone = tz
+                    default:
+                        if k.value.isNull {
+                            track.active = nil
+                        } else {
+                            let s = try string(k.value, key)
+                            guard let w = ActiveWindow.parse(s) else {
+                                throw fail(k.value, "\(key): bad window '\(s)'; use e.g. \"Mon-Fri 09:00-15:30\"")
+                            }
+                            track.active = w
+                        }
                     }
                 }
             }
@@ -202,28 +240,40 @@ struct ConfigReader {
         if node.isNull { return }
         guard case .sequence(let items, _) = node else { throw fail(node, "volumes must be a list") }
         let keys = ["pvc", "path", "name", "expect", "mount", "link", "fix_ownership", "owner", "capacity"]
-        for item in items {
+        for item in items { each { () throws(ConfigError) in try readVolume(item, keys: keys, into: &c) } }
+    }
+
+    private func readVolume(_ item: YAMLNode, keys: [String], into c: inout Config) throws(ConfigError) {
+        do {
             var pvc: (String, String)?
             var path: String?
             var v = VolumeConfig(namespace: "", pvc: "", line: item.line)
-            for e in try entries(item, "volumes entry", allowed: keys) {
-                switch e.key {
-                case "pvc", "name": pvc = try claim(e.value, "volumes.\(e.key)")
-                case "path": path = try absolutePath(e.value, "volumes.path")
-                case "expect": v.expect = try bool(e.value, "volumes.expect")
-                case "mount": v.mount = try absolutePath(e.value, "volumes.mount")
-                case "link": v.link = try absolutePath(e.value, "volumes.link")
-                case "fix_ownership": v.fixOwnership = try bool(e.value, "volumes.fix_ownership")
-                case "owner": v.owner = try owner(e.value, "volumes.owner")
-                default:
-                    let s = try string(e.value, "volumes.capacity")
-                    guard let bytes = Quantity.bytes(s) else {
-                        throw fail(e.value, "volumes.capacity: bad size '\(s)'; use e.g. 20Gi")
+            let entries = try entries(item, "volumes entry", allowed: keys)
+            for e in entries {
+                each { () throws(ConfigError) in
+                    switch e.key {
+                    case "pvc", "name": pvc = try claim(e.value, "volumes.\(e.key)")
+                    case "path": path = try grantablePath(e.value, "volumes.path")
+                    case "expect": v.expect = try bool(e.value, "volumes.expect")
+                    case "mount": v.mount = try absolutePath(e.value, "volumes.mount")
+                    case "link": v.link = try grantablePath(e.value, "volumes.link")
+                    case "fix_ownership": v.fixOwnership = try bool(e.value, "volumes.fix_ownership")
+                    case "owner": v.owner = try owner(e.value, "volumes.owner")
+                    default:
+                        let s = try string(e.value, "volumes.capacity")
+                        guard let bytes = Quantity.bytes(s) else {
+                            throw fail(e.value, "volumes.capacity: bad size '\(s)'; use e.g. 20Gi")
+                        }
+                        v.capacity = bytes
                     }
-                    v.capacity = bytes
                 }
             }
-            guard let pvc else { throw fail(item, "volumes entry needs pvc: NAMESPACE/NAME (or path: with name:)") }
+            guard let pvc else {
+                // A claim that was given but bad has its own error already.
+                let named = entries.contains { $0.key == "pvc" || $0.key == "name" }
+                if named { return }
+                throw fail(item, "volumes entry needs pvc: NAMESPACE/NAME (or path: with name:)")
+            }
             v.namespace = pvc.0
             v.pvc = pvc.1
             v.path = path

@@ -26,7 +26,12 @@ extension Daemon {
             fresh.config.database = context.config.database
             if context.storageRootsFromCommandLine { fresh.config.storageRoots = context.config.storageRoots }
             fresh.storageRootsFromCommandLine = context.storageRootsFromCommandLine
+            // Applied by the next process, which the unit starts with the new directories: this
+            // one would only fail where they are read-only.
+            if restartIfWritablePathsChanged() { return systemd.ready(status: status()) }
             context = fresh
+            configLoadedNs = SystemClock.nowNs()
+            configBytes = fresh.config.source.flatMap { try? readFile($0).get() }
             alerts.reconfigure(fresh.config.alertSettings)
             needFullScan = true
             Log.info("configuration reloaded from \(fresh.config.source ?? "built-in defaults")")
@@ -34,6 +39,19 @@ extension Daemon {
             Log.error("reload failed, keeping the previous configuration: \(error.message)")
         }
         systemd.ready(status: status())
+    }
+
+    /// The unit's mount namespace is fixed when the process starts: when the reload's unit-sync
+    /// granted other directories than this process has, exit to be started again with them.
+    func restartIfWritablePathsChanged() -> Bool {
+        guard let granted else { return false }
+        let now = WritablePaths.current()
+        guard now != granted else { return false }
+        let shown = now.paths.isEmpty ? "none" : now.paths.joined(separator: ", ")
+        Log.notice("the configuration needs other writable directories (\(shown)); restarting to be granted them")
+        exitStatus = 75
+        stopRequested = true
+        return true
     }
 
     func pingWatchdogIfDue() {

@@ -29,6 +29,13 @@ final class Daemon {
     private var nextTickNs: Int64 = 0
     var lastWatchdogNs: Int64 = 0
     var stopRequested = false
+    /// What `run` returns: 0, or 75 to be restarted by the unit (`RestartForceExitStatus=`).
+    var exitStatus: Int32 = 0
+    /// The running configuration: when it was loaded and the file's bytes then (nil: defaults).
+    var configLoadedNs = SystemClock.nowNs()
+    var configBytes: [UInt8]?
+    /// What the unit let this process write (nil when not started by systemd).
+    let granted = WritablePaths.granted()
     var watchLimitReached = false
     private var lastScanMs: Int64 = 0
     /// Allocated space per volume path from the last full scan (du is a walk; every cycle until
@@ -49,6 +56,7 @@ final class Daemon {
         do { inotify = try Inotify() } catch { throw AgentError(.ioError, "cannot start inotify: \(error.message)") }
         alerts = AlertCycle(settings: context.config.alertSettings, sink: JournalSink())
         indexHealth = IndexHealth(inventory)
+        configBytes = context.config.source.flatMap { try? readFile($0).get() }
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status.
@@ -74,6 +82,7 @@ final class Daemon {
                 return 74
             }
             if ready[1] { handleSignals() }
+            if stopRequested { break }
             if ready[0] { handle(inotify.readEvents()) }
             pingWatchdogIfDue()
             let after = SystemClock.monotonicNs()
@@ -83,6 +92,7 @@ final class Daemon {
                 partialScan()
             } else if after >= nextTickNs {
                 evaluate(clockRules(AlertCycle.Inputs()))
+                systemd.status(status())
                 nextTickNs = after + Self.tickNs
             }
         }
@@ -91,8 +101,8 @@ final class Daemon {
 
     private func stop() -> Int32 {
         systemd.stopping()
-        Log.info("stopping")
-        return 0
+        Log.info(exitStatus == 0 ? "stopping" : "stopping to be restarted (exit status \(exitStatus))")
+        return exitStatus
     }
 
     // MARK: - The schedule
@@ -210,6 +220,18 @@ final class Daemon {
         let volumes = (try? inventory.volumes()) ?? []
         let files = volumes.reduce(0) { $0 + $1.files }
         let firing = (try? inventory.alerts(includeResolved: false).count) ?? 0
-        return "\(volumes.count) volumes, \(files) files indexed, \(firing) alerts firing; last scan \(lastScanMs) ms"
+        return "\(volumes.count) volumes, \(files) files indexed, \(firing) alerts firing; last scan \(lastScanMs) ms; "
+            + configStatus()
+    }
+
+    /// When the running configuration was loaded, and whether the file on disk says otherwise now.
+    func configStatus() -> String {
+        guard let source = context.config.source ?? (configPath == nil ? Config.defaultPath : configPath) else {
+            return "built-in defaults"
+        }
+        let loaded = "config loaded \(SystemClock.rfc3339(ns: configLoadedNs))"
+        let onDisk = try? readFile(source).get()
+        guard onDisk != configBytes else { return loaded }
+        return loaded + "; \(source) \(onDisk == nil ? "is gone" : "changed") since (systemctl reload storage-agent)"
     }
 }

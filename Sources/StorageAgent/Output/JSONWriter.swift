@@ -49,6 +49,16 @@ struct JSONWriter {
         bytes.append(0x5D)
     }
 
+    mutating func field(_ key: StaticString, _ values: [String]) {
+        self.key(key)
+        bytes.append(0x5B)
+        for (i, v) in values.enumerated() {
+            if i > 0 { bytes.append(0x2C) }
+            Self.quote(v, into: &bytes)
+        }
+        bytes.append(0x5D)
+    }
+
     mutating func field(_ key: StaticString, _ value: Bool) {
         self.key(key)
         bytes += value ? Array("true".utf8) : Array("false".utf8)

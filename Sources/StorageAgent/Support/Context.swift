@@ -9,13 +9,33 @@ struct Context {
     /// `--storage-root` was given: a reload keeps these roots.
     var storageRootsFromCommandLine = false
 
-    init(_ options: GlobalOptions) throws(AgentError) {
-        try self.init(configPath: options.config, database: options.db, storageRoots: options.storageRoot)
+    /// Why the config file was not used (`readingIndex`): commands that need it fail with this.
+    var configProblem: AgentError?
+
+    /// `readingIndex`: the command only reads the index, so a broken config file is a one-line
+    /// warning and the built-in defaults (with `--db`) are used, unless a scan turns out to be needed.
+    init(_ options: GlobalOptions, readingIndex: Bool = false) throws(AgentError) {
+        try self.init(
+            configPath: options.config, database: options.db, storageRoots: options.storageRoot,
+            readingIndex: readingIndex)
     }
 
-    init(configPath: String?, database: String?, storageRoots: [String]) throws(AgentError) {
-        config = try Config.load(path: configPath)
+    init(configPath: String?, database: String?, storageRoots: [String], readingIndex: Bool = false)
+        throws(AgentError)
+    {
+        do {
+            config = try Config.load(path: configPath)
+        } catch  where readingIndex && error.code == .config {
+            config = Config()
+            configProblem = error
+        }
         if let database { config.database = Self.absolute(database) }
+        if let configProblem {
+            let what = configProblem.message.split(separator: ";").first.map(String.init) ?? configProblem.message
+            Self.warn(
+                "\(what); reading the index \(config.database) with built-in defaults (storage-agent check-config lists every error)"
+            )
+        }
         if !storageRoots.isEmpty {
             config.storageRoots = storageRoots.map(Self.absolute)
             storageRootsFromCommandLine = true
@@ -117,7 +137,11 @@ struct Context {
     func inventoryForReading(refresh: Bool) throws(AgentError) -> Inventory {
         let existed = Inventory.exists(at: config.database)
         let inventory = try openInventory()
-        if refresh || !existed || (try? inventory.lastScanTime()) == nil { try scan(inventory) }
+        if refresh || !existed || (try? inventory.lastScanTime()) == nil {
+            // Scanning needs the roots, tracks and globs of the file that could not be read.
+            if let configProblem { throw configProblem }
+            try scan(inventory)
+        }
         return inventory
     }
 }
