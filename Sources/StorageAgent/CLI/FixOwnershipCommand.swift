@@ -99,7 +99,7 @@ struct FixOwnershipCommand: ParsableCommand {
         do {
             let inventory = try Inventory(path: context.config.database)
             let resolved = try AlertEngine.resolve(
-                inventory, keys, sink: JournalSink(), now: SystemClock.nowNs() / 1_000_000_000)
+                inventory, keys, sink: JournalSink.command, now: SystemClock.nowNs() / 1_000_000_000)
             for r in resolved { Output.out("resolved \(r.type) for \(r.subject)\n") }
         } catch {
             Context.warn("the ownership alerts could not be marked resolved: \(error.description)")

@@ -75,7 +75,7 @@ struct LinksCommand: ParsableCommand {
         }
         do {
             let resolved = try AlertEngine.resolve(
-                inventory, keys, sink: JournalSink(), now: SystemClock.nowNs() / 1_000_000_000)
+                inventory, keys, sink: JournalSink.command, now: SystemClock.nowNs() / 1_000_000_000)
             if !json {
                 for r in resolved { Output.out("resolved \(r.type) for \(r.subject)\n") }
             }
