@@ -91,7 +91,7 @@ struct LinkManager {
                 hint: "storage-agent links shows what is there; " + LinkStatus.moveAside(status.link))
         } else {
             status.set(
-                .refused, "a write the link needs was refused: \(error.description)",
+                .refused, "what the link needs was refused: \(error.description)",
                 hint: LinkStatus.refusedHint(directory))
         }
     }
