@@ -34,7 +34,7 @@ extension Doctor {
         LinkManager(config: config, volumes: volumes).run(apply: false).map { s in
             s.state == .ok
                 ? .pass(.link, s.link, "-> \(s.target ?? "-")")
-                : .warn(.link, s.link, "\(s.state.rawValue): \(s.detail)", hint: "storage-agent links --apply")
+                : .warn(.link, s.link, "\(s.state.rawValue): \(s.detail)", hint: s.hint)
         }
     }
 
