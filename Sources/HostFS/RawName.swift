@@ -1,8 +1,9 @@
 /// File names are bytes: containers can write anything but `/` and NUL into them.
 /// These helpers turn them into text for people and JSON without losing or hiding a byte.
 package enum RawName {
-    /// Valid UTF-8 is kept, each invalid byte becomes the four characters `\xNN`; control
-    /// characters are left alone (JSON escapes them itself).
+    /// Valid UTF-8 is kept, each invalid byte becomes the four characters `\xNN`, and a literal
+    /// backslash becomes two (`\\`), so a name spelled `\xff` and the byte 0xFF never read the
+    /// same; control characters are left alone (JSON escapes them itself).
     package static func decoded<C: Collection<UInt8>>(_ bytes: C) -> String {
         escape(bytes, escapeControls: false)
     }
@@ -15,8 +16,8 @@ package enum RawName {
 
     static func escape<C: Collection<UInt8>>(_ bytes: C, escapeControls: Bool) -> String {
         let b = Array(bytes)
-        // Fast path: printable ASCII, the common case for every well-behaved writer.
-        if b.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return String(decoding: b, as: UTF8.self) }
+        // Fast path: printable ASCII but the backslash, the common case for every well-behaved writer.
+        if b.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return String(decoding: b, as: UTF8.self) }
         var out = String()
         out.reserveCapacity(b.count)
         var i = 0
@@ -28,12 +29,32 @@ package enum RawName {
                 continue
             }
             let scalar = decodeScalar(b, at: i, length: length)
-            if escapeControls && isControl(scalar) {
+            if scalar == "\\" {
+                out += "\\\\"
+            } else if escapeControls && isControl(scalar) {
                 for k in i..<(i + length) { appendHex(b[k], to: &out) }
             } else {
                 out.unicodeScalars.append(scalar)
             }
             i += length
+        }
+        return out
+    }
+
+    /// A line of text for a log or a terminal: control characters (newline, ESC, ...) shown as
+    /// `\xNN`, so no text can start a line, a syslog priority or a terminal sequence of its own.
+    package static func safeLine(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        if bytes.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) && !text.unicodeScalars.contains(where: isControl) {
+            return text
+        }
+        var out = String()
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) {
+                for byte in String(scalar).utf8 { appendHex(byte, to: &out) }
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
         }
         return out
     }

@@ -50,7 +50,7 @@ enum Main {
             var command = try StorageAgentCommand.parseAsRoot()
             try command.run()
         } catch let error as AgentError {
-            Output.err("storage-agent: \(error.message)\n")
+            Output.err("storage-agent: \(RawName.safeLine(error.message))\n")
             CurrentProcess.exit(error.code.rawValue)
         } catch {
             StorageAgentCommand.exit(withError: error)

@@ -16,6 +16,12 @@ import Testing
         #expect(RawName.decoded(Array(emoji.utf8)) == emoji)
     }
 
+    @Test func aLiteralBackslashIsDoubledSoItNeverReadsAsAnEscape() {
+        #expect(RawName.decoded(Array("bad\\xff.jsonl".utf8)) == "bad\\\\xff.jsonl")
+        #expect(RawName.decoded(Array("bad".utf8) + [0xFF] + Array(".jsonl".utf8)) == "bad\\xff.jsonl")
+        #expect(RawName.display(Array("a\\b".utf8)) == "a\\\\b")
+    }
+
     @Test func anInvalidByteBecomesFourCharactersOfLowercaseHex() {
         let name: [UInt8] = Array("caf".utf8) + [0xE9] + Array(".log".utf8)
         let decoded = RawName.decoded(name)

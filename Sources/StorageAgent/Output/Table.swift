@@ -1,4 +1,8 @@
-/// Aligned columns for people. Cells must already be display-safe (see RawName.display).
+import HostFS
+
+/// Aligned columns for people. Every cell is made display-safe here (control characters as
+/// `\xNN`: a cell never breaks a row or moves the cursor); names are best passed through
+/// RawName.display first, which also shows invalid UTF-8.
 struct Table {
     var header: [String]
     var rows: [[String]] = []
@@ -10,7 +14,7 @@ struct Table {
         self.rightAligned = rightAligned
     }
 
-    mutating func append(_ row: [String]) { rows.append(row) }
+    mutating func append(_ row: [String]) { rows.append(row.map(RawName.safeLine)) }
 
     func render() -> String {
         var widths = header.map(\.count)

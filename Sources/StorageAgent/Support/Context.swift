@@ -49,7 +49,8 @@ struct Context {
         return (cwd == "/" ? "" : cwd) + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
     }
 
-    static func warn(_ message: String) { Output.err("storage-agent: warning: \(message)\n") }
+    /// One warning line; what a tenant wrote in it (a path) cannot break the line.
+    static func warn(_ message: String) { Output.err("storage-agent: warning: \(RawName.safeLine(message))\n") }
 
     /// Volumes as the disk (and the PV list, when configured and reachable) says now.
     func resolve() -> Resolution {
