@@ -31,6 +31,9 @@ int chostfs_fchown_fd(int fd, unsigned uid, unsigned gid) {
 int chostfs_at_empty_path(void) { return AT_EMPTY_PATH; }
 int chostfs_o_path(void) { return O_PATH; }
 
+long long chostfs_seek_data(int fd, long long offset) { return lseek(fd, offset, SEEK_DATA); }
+long long chostfs_seek_hole(int fd, long long offset) { return lseek(fd, offset, SEEK_HOLE); }
+
 int chostfs_inotify_init(void) { return inotify_init1(IN_NONBLOCK | IN_CLOEXEC); }
 
 int chostfs_inotify_watch_fd(int inotify_fd, int dirfd, uint32_t mask) {

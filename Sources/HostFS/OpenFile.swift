@@ -17,20 +17,62 @@ package struct OpenFile: ~Copyable {
         return FileStat(s)
     }
 
-    /// Counts `\n` bytes from `offset` to end of file with pread(2) and memchr(3).
-    /// Returns the count and the bytes covered, so a later scan can continue from there.
-    /// A short read is taken as the end: a regular file only returns less at its end.
-    package func countNewlines(from offset: Int64, buffer: LineCountBuffer) -> (lines: Int64, bytes: Int64)? {
+    /// The default for `countNewlines`' `budget`: bytes of data read from one file in one pass.
+    package static let readBudget: Int64 = 256 << 20
+
+    /// Counts `\n` bytes from `offset` on with pread(2) and memchr(3), reading only data extents
+    /// (lseek(2) `SEEK_DATA`/`SEEK_HOLE`): holes are zeros, so a sparse terabyte costs nothing.
+    /// At most `budget` bytes of data are read; the count stops there and says how far it got
+    /// (`complete` false), so a later pass continues from that offset. Returns the count and the
+    /// bytes covered (holes included). A short read is taken as the end of the file.
+    package func countNewlines(from offset: Int64, buffer: LineCountBuffer, budget: Int64 = readBudget) -> (
+        lines: Int64, bytes: Int64, complete: Bool
+    )? {
         var position = offset
         var lines: Int64 = 0
+        var read: Int64 = 0
         while true {
-            guard case .success(let n) = valueOrErrno({ pread(fd, buffer.pointer, buffer.capacity, off_t(position)) })
+            let data = chostfs_seek_data(fd, position)
+            guard data >= 0 else {
+                // ENXIO: nothing but a hole (or nothing) from here to the end.
+                guard errno == ENXIO else { return countPlainly(from: position, offset, lines, read, buffer, budget) }
+                let end = Int64(lseek(fd, 0, SEEK_END))
+                return (lines, max(end, position) - offset, true)
+            }
+            let hole = chostfs_seek_hole(fd, data)
+            guard hole > data else { return countPlainly(from: data, offset, lines, read, buffer, budget) }
+            position = data
+            while position < hole {
+                if read >= budget { return (lines, position - offset, false) }
+                let want = Int(min(Int64(buffer.capacity), hole - position, budget - read))
+                guard case .success(let n) = valueOrErrno({ pread(fd, buffer.pointer, want, off_t(position)) })
+                else { return nil }
+                lines += Descriptor.newlines(in: UnsafeRawBufferPointer(start: buffer.pointer, count: n))
+                position += Int64(n)
+                read += Int64(n)
+                if n < want { return (lines, position - offset, true) }
+            }
+        }
+    }
+
+    /// Where SEEK_DATA is not supported (EINVAL on some file systems): plain reads to the end.
+    private func countPlainly(
+        from start: Int64, _ offset: Int64, _ counted: Int64, _ alreadyRead: Int64, _ buffer: LineCountBuffer,
+        _ budget: Int64
+    ) -> (lines: Int64, bytes: Int64, complete: Bool)? {
+        var position = start
+        var lines = counted
+        var read = alreadyRead
+        while true {
+            if read >= budget { return (lines, position - offset, false) }
+            let want = Int(min(Int64(buffer.capacity), budget - read))
+            guard case .success(let n) = valueOrErrno({ pread(fd, buffer.pointer, want, off_t(position)) })
             else { return nil }
             lines += Descriptor.newlines(in: UnsafeRawBufferPointer(start: buffer.pointer, count: n))
             position += Int64(n)
-            if n < buffer.capacity { break }
+            read += Int64(n)
+            if n < want { return (lines, position - offset, true) }
         }
-        return (lines, position - offset)
     }
 
     /// read(2) from the current offset until `buffer` is full or the file ends; the count read.

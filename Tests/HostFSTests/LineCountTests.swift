@@ -122,4 +122,47 @@ import Testing
         #expect(try lineCount(dir, "sub", buffer: LineCountBuffer(capacity: 16)) == nil)
         #expect(try lineCount(dir, "fifo", buffer: LineCountBuffer(capacity: 16)) == nil)
     }
+    // MARK: hostile sizes (issue 12, item 9)
+
+    @Test func aSparseTerabyteIsCountedFromItsDataExtentsOnly() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let path = tmp.sub("x.jsonl")
+        try writeFile(path, Array("{}\n".utf8))
+        // A terabyte of hole after the first line, then one more line at the very end.
+        let fd = open(path, O_WRONLY)
+        #expect(fd >= 0)
+        #expect(pwrite(fd, "{}\n", 3, 1 << 40) == 3)
+        close(fd)
+        let dir = try Descriptor.openDirectory(path: tmp.path)
+        // A budget of one buffer: if the holes were read, the count could not complete.
+        let r = try #require(try lineCount(dir, "x.jsonl", budget: 64 << 10))
+        #expect(r.complete)
+        #expect(r.lines == 2)
+        #expect(r.bytes == (1 << 40) + 3)
+    }
+
+    @Test func aFileBeyondTheBudgetIsContinuedInTheNextPass() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        // 3 MiB of data, a line every 64 bytes.
+        var bytes = [UInt8](repeating: 0x61, count: 3 << 20)
+        for i in stride(from: 63, to: bytes.count, by: 64) { bytes[i] = 0x0A }
+        try writeFile(tmp.sub("big.log"), bytes)
+        let dir = try Descriptor.openDirectory(path: tmp.path)
+        var offset: Int64 = 0
+        var lines: Int64 = 0
+        var passes = 0
+        while true {
+            let r = try #require(try lineCount(dir, "big.log", from: offset, budget: 1 << 20))
+            offset += r.bytes
+            lines += r.lines
+            passes += 1
+            if r.complete { break }
+            #expect(r.bytes == 1 << 20)
+        }
+        #expect(passes == 3)  // two full budgets, then one that reads the rest and finds the end
+        #expect(lines == Int64((3 << 20) / 64))
+        #expect(offset == 3 << 20)
+    }
 }

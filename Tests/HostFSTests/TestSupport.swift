@@ -81,7 +81,15 @@ func lineCount(_ dir: Descriptor, _ name: String, from offset: Int64 = 0, buffer
     lines: Int64, bytes: Int64
 )? {
     let file = try dir.openFile(name)
-    return file.countNewlines(from: offset, buffer: buffer)
+    return file.countNewlines(from: offset, buffer: buffer).map { ($0.lines, $0.bytes) }
+}
+
+/// As `lineCount`, with a read budget, and whether the count reached the end.
+func lineCount(_ dir: Descriptor, _ name: String, from offset: Int64 = 0, budget: Int64) throws -> (
+    lines: Int64, bytes: Int64, complete: Bool
+)? {
+    let file = try dir.openFile(name)
+    return file.countNewlines(from: offset, buffer: LineCountBuffer(capacity: 64 << 10), budget: budget)
 }
 
 /// Opens `name` below `dir` with `openFile(named:)` and fstats what was opened.

@@ -12,6 +12,19 @@ final class StopFlag: Sendable {
 
 /// Everything inside a volume was written by a container that may be hostile.
 @Suite struct AdversarialScanTests {
+    @Test func aSparseTerabyteIsIndexedWithoutReadingItsHoles() throws {
+        let box = Sandbox()
+        let v = box.volume("ns", "data")
+        box.write(v + "/x.jsonl", "{}\n")
+        #expect(truncate(v + "/x.jsonl", 1 << 40) == 0)
+        let inv = try box.inventory()
+        // Reading a terabyte of zeros would hold this scan (and the watchdog) for minutes.
+        try box.scan(inv)
+        let record = try #require(try inv.record("/x.jsonl"))
+        #expect(record.size == 1 << 40)
+        #expect(record.lines == 1)
+    }
+
     @Test func fifoSocketAndDevicesAreNeverOpened() throws {
         let box = Sandbox()
         let v = box.volume("ns", "data")

@@ -46,4 +46,9 @@ int chostfs_pipe_cloexec(int fds[2]);
 int chostfs_at_empty_path(void);
 int chostfs_o_path(void);
 
+/* lseek(2) SEEK_DATA / SEEK_HOLE (GNU): the next data extent at or after offset, and where it
+   ends; -1 with ENXIO when no data follows. */
+long long chostfs_seek_data(int fd, long long offset);
+long long chostfs_seek_hole(int fd, long long offset);
+
 #endif
