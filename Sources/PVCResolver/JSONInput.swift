@@ -10,6 +10,11 @@ package enum JSONInput {
     package static let maxBytes = 64 << 20
     /// Arrays and objects open at once; a PV list needs about six.
     package static let maxDepth = 256
+    /// Values (array elements and object members, counted by their separators, plus
+    /// containers): the decoder keeps a node for each, about 200 bytes, so this bounds its
+    /// memory well under the unit's MemoryHigh. A node's PV list of a thousand PVs has about
+    /// 60,000; 64 MiB of `[0,0,0,...]` would have 33 million.
+    package static let maxElements = 500_000
 
     package static func decode<T: Decodable, C: Collection<UInt8>>(_ type: T.Type, from bytes: C)
         throws(JSONError) -> T
@@ -28,9 +33,11 @@ package enum JSONInput {
         }
     }
 
-    /// One pass over the bytes: nesting depth outside strings, control characters inside them.
+    /// One pass over the bytes: nesting depth and element count outside strings, control
+    /// characters inside them.
     static func check(_ bytes: UnsafeRawBufferPointer) -> JSONError? {
         var depth = 0
+        var elements = 0
         var inString = false
         var escaped = false
         var empty = true
@@ -52,7 +59,16 @@ package enum JSONInput {
             case 0x22: inString = true
             case 0x5B, 0x7B:
                 depth += 1
+                elements += 1
                 guard depth <= maxDepth else { return JSONError(offset: offset, reason: "nested too deeply") }
+                guard elements <= maxElements else {
+                    return JSONError(offset: offset, reason: "more than \(maxElements) elements")
+                }
+            case 0x2C:
+                elements += 1
+                guard elements <= maxElements else {
+                    return JSONError(offset: offset, reason: "more than \(maxElements) elements")
+                }
             case 0x5D, 0x7D: depth = max(0, depth - 1)
             default: break
             }

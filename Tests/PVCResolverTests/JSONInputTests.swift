@@ -21,6 +21,23 @@ import Testing
 
     func accepts(_ json: String) throws { _ = try JSONInput.decode(Anything.self, from: Array(json.utf8)) }
 
+    @Test func aHugeFlatArrayIsRefusedBeforeTheDecoderHoldsANodePerElement() throws {
+        // 60 MB of a command's output costs about 900 MB once decoded: refused up front.
+        var bytes = Array("[".utf8)
+        bytes.reserveCapacity(1_200_004)
+        for _ in 0..<600_000 { bytes += [0x30, 0x2C] }
+        bytes += [0x30, 0x5D]
+        do {
+            _ = try JSONInput.decode(Anything.self, from: bytes)
+            Issue.record("a 600,001-element array was decoded")
+        } catch {
+            #expect(error.reason == "more than 500000 elements")
+            #expect(error.offset == 1_000_000)  // the 500,000th comma, after the opening bracket
+        }
+        // Strings may hold commas: only separators outside strings count.
+        try accepts("[\"" + String(repeating: ",", count: 600_000) + "\"]")
+    }
+
     @Test func decodesStringEscapesAndRawUTF8() throws {
         #expect(try text(#"{"s": "a\"b\\c\/d"}"#) == "a\"b\\c/d")
         #expect(try text(#"{"s": "\b\f\n\r\t"}"#) == "\u{8}\u{C}\n\r\t")
