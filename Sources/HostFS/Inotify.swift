@@ -1,9 +1,16 @@
 internal import CHostFS
 internal import Glibc
+import Synchronization
 
 /// An inotify(7) instance. Watches are added by descriptor, never by a path under a volume.
+///
+/// It holds at most `budget` watches: `fs.inotify.max_user_watches` is shared by every process
+/// of the user, and for root that is kubelet, containerd and systemd's path units too, so a
+/// volume with more directories than the budget must not take the node's watches.
 package final class Inotify: Sendable {
     package let fd: Int32
+    /// The watch descriptors this instance holds, and how many it may.
+    private let held: Mutex<(live: Set<Int32>, budget: Int)>
 
     /// The events a volume directory is watched for.
     package static let directoryMask: UInt32 =
@@ -11,23 +18,54 @@ package final class Inotify: Sendable {
         | Event.deleteSelf | Event.moveSelf | Event.onlyDir | Event.excludeUnlinked
 
     /// inotify_init1(2).
-    package init() throws(SystemError) {
+    package init(budget: Int = .max) throws(SystemError) {
         fd = chostfs_inotify_init()
+        held = Mutex((live: [], budget: max(1, budget)))
         guard fd >= 0 else { throw SystemError("inotify_init1", path: "inotify") }
     }
+
+    /// `fs.inotify.max_user_watches` (proc(5)), or nil when it cannot be read.
+    package static func systemLimit() -> Int? {
+        guard case .success(let text) = readTextFile("/proc/sys/fs/inotify/max_user_watches") else { return nil }
+        return Int(text.filter { !$0.isWhitespace })
+    }
+
+    /// The watches held now.
+    package var watching: Int { held.withLock { $0.live.count } }
+
+    /// A new budget; watches held beyond it are kept until they go (IN_IGNORED).
+    package func setBudget(_ budget: Int) { held.withLock { $0.budget = max(1, budget) } }
 
     deinit { close(fd) }
 
     /// inotify_add_watch(2) on the directory `dir` is open on (through the /proc/self/fd magic link).
-    /// Returns the watch descriptor; ENOSPC means the user's watch limit is reached.
+    /// Returns the watch descriptor; ENOSPC means the user's watch limit is reached, EDQUOT that
+    /// this instance's budget is (the watch the kernel just made is removed again at once).
+    /// Watching a directory that is already watched returns its descriptor and costs nothing.
     package func watch(_ dir: Descriptor, mask: UInt32 = Inotify.directoryMask) throws(SystemError) -> Int32 {
         let wd = chostfs_inotify_watch_fd(fd, dir.fd, mask)
         guard wd >= 0 else { throw SystemError("inotify_add_watch", path: dir.displayPath) }
+        let admitted = held.withLock { held -> Bool in
+            if held.live.contains(wd) { return true }
+            guard held.live.count < held.budget else { return false }
+            held.live.insert(wd)
+            return true
+        }
+        guard admitted else {
+            _ = inotify_rm_watch(fd, wd)
+            throw SystemError("inotify_add_watch: over the agent's watch budget", path: dir.displayPath, errno: EDQUOT)
+        }
         return wd
     }
 
     /// inotify_rm_watch(2).
-    package func remove(_ wd: Int32) { _ = inotify_rm_watch(fd, wd) }
+    package func remove(_ wd: Int32) {
+        _ = inotify_rm_watch(fd, wd)
+        forget(wd)
+    }
+
+    /// The kernel dropped `wd` (IN_IGNORED: its directory is gone): it no longer counts.
+    package func forget(_ wd: Int32) { _ = held.withLock { $0.live.remove(wd) } }
 
     /// read(2) every pending event without blocking.
     package func readEvents() -> [Event] {

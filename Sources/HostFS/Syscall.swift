@@ -14,6 +14,8 @@ package struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringC
     package static let permissionDenied = Errno(rawValue: EACCES)
     package static let notPermitted = Errno(rawValue: EPERM)
     package static let noSpace = Errno(rawValue: ENOSPC)
+    /// EDQUOT: also what `Inotify.watch` says when this process's own watch budget is spent.
+    package static let quota = Errno(rawValue: EDQUOT)
     package static let exists = Errno(rawValue: EEXIST)
     package static let tooLarge = Errno(rawValue: EFBIG)
     package static let wouldBlock = Errno(rawValue: EAGAIN)

@@ -112,6 +112,9 @@ final class IndexWriter {
             report.skipped += t.skipped
             if let path = volumePaths[t.volumeID], !t.watches.isEmpty { report.watches[path, default: []] += t.watches }
             report.watchErrors += t.watchErrors
+            if let path = volumePaths[t.volumeID], !t.unwatched.isEmpty {
+                report.unwatched[path, default: []] += t.unwatched
+            }
             try commit()
         }
     }

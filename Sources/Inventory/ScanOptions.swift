@@ -51,8 +51,10 @@ package struct ScanReport: Sendable {
     package var events: [ChangeEvent] = []
     /// Directories watched during the walk, by volume path (when an `Inotify` was given).
     package var watches: [String: [WatchedDirectory]] = [:]
-    /// Watches that could not be added (ENOSPC: the watch limit).
+    /// Watches that could not be added (ENOSPC: the system's limit; EDQUOT: the agent's budget).
     package var watchErrors: [SystemError] = []
+    /// Directories walked but not watched, by volume path: to be polled instead.
+    package var unwatched: [String: [[UInt8]]] = [:]
 
     package init() {}
 }

@@ -116,6 +116,7 @@ struct VolumeWalker {
                 totals.watches.append(WatchedDirectory(wd: try inotify.watch(dir), path: path))
             } catch {
                 totals.watchErrors.append(error)
+                totals.unwatched.append(path)
             }
         }
         if onlyNewChildren {

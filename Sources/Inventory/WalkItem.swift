@@ -72,6 +72,8 @@ struct VolumeTotals: Sendable {
     var partial = false
     var watches: [WatchedDirectory] = []
     var watchErrors: [SystemError] = []
+    /// Directories walked but not watched (over the watch budget, or the system's limit).
+    var unwatched: [[UInt8]] = []
     var uid: UInt32?
     var gid: UInt32?
     var files = 0

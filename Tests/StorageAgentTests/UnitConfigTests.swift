@@ -136,3 +136,14 @@ import Testing
         #expect(WritablePaths(config: plain, warn: none).paths == [])
     }
 }
+
+@Suite struct WatchBudgetConfigTests {
+    @Test func theWatchBudgetIsAQuarterOfTheSystemLimitUnlessConfiguredAndNeverAboveIt() throws {
+        let limit = try #require(Inotify.systemLimit())
+        #expect(Config().watchBudget == max(1, limit / 4))
+        #expect(try Config.parse("index:\n  max_watches: 10\n", file: "c.yaml").watchBudget == 10)
+        #expect(try Config.parse("index:\n  max_watches: \(limit * 2)\n", file: "c.yaml").watchBudget == limit)
+        let (_, problems) = Config.parseAll("index:\n  max_watches: 0\n", file: "c.yaml")
+        #expect(problems.map(\.line) == [2])
+    }
+}

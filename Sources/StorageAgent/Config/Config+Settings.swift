@@ -1,4 +1,5 @@
 import Alerting
+import HostFS
 import Workloads
 
 /// The small settings values the modules below take, made from the whole config here, so no
@@ -20,4 +21,13 @@ extension Config {
     var ephemeralScanner: EphemeralScanner { EphemeralScanner(containerdRoot: containerdRoot, include: include) }
 
     var gaps: Gaps { Gaps(tracks: tracks, zones: TimeZones(tracks: tracks)) }
+
+    /// The most inotify watches the daemon takes: `index.max_watches`, by default a quarter of
+    /// `fs.inotify.max_user_watches` (shared with kubelet, containerd and every other root
+    /// process), and never more than that limit.
+    var watchBudget: Int {
+        let limit = Inotify.systemLimit()
+        let wanted = maxWatches ?? max(1, (limit ?? 8192 * 4) / 4)
+        return limit.map { min(wanted, $0) } ?? wanted
+    }
 }

@@ -11,6 +11,8 @@ struct Config: Sendable {
     var database = "/var/lib/storage-agent/inventory.db"
     var include: [Glob] = [try! Glob("*.jsonl"), try! Glob("*.log")]
     var rescanInterval: Int64 = 600
+    /// `index.max_watches`; nil: a quarter of `fs.inotify.max_user_watches` (`watchBudget`).
+    var maxWatches: Int?
     var owner = Owner(uid: 999, gid: 999)
     var pvCommand: String?
     /// `crictl ps -o json` (e.g. `k3s crictl ps -o json`), for container names in `mounts`; when

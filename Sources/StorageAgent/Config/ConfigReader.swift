@@ -126,9 +126,13 @@ struct ConfigReader {
                 }
             case "database": c.database = try absolutePath(v, "database")
             case "index":
-                for i in try entries(v, "index", allowed: ["include", "rescan_interval"]) {
+                for i in try entries(v, "index", allowed: ["include", "rescan_interval", "max_watches"]) {
                     each { () throws(ConfigError) in
-                        if i.key == "include" {
+                        if i.key == "max_watches" {
+                            let n = try int(i.value, "index.max_watches")
+                            guard n >= 1 else { throw fail(i.value, "index.max_watches must be at least 1") }
+                            c.maxWatches = n
+                        } else if i.key == "include" {
                             c.include = []
                             for (p, line) in try stringList(i.value, "index.include") {
                                 do { c.include.append(try Glob(p)) } catch {

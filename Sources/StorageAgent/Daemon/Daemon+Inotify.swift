@@ -5,8 +5,19 @@ import Journal
 /// The daemon's file-system events: which directories are dirty, when a full scan is due.
 extension Daemon {
     func record(_ report: ScanReport) {
+        let before = polled.values.reduce(0) { $0 + $1.count }
         for (volume, list) in report.watches {
-            for w in list { watches[w.wd] = (volume, w.path) }
+            for w in list {
+                watches[w.wd] = (volume, w.path)
+                polled[volume]?.remove(w.path)
+            }
+        }
+        for (volume, paths) in report.unwatched { polled[volume, default: []].formUnion(paths) }
+        let after = polled.values.reduce(0) { $0 + $1.count }
+        if before == 0 && after > 0 {
+            Log.warning(
+                "inotify: \(inotify.watching) directories watched, the agent's budget (index.max_watches); \(after) more are re-read every \(Self.tickNs / 1_000_000_000) s instead"
+            )
         }
         for skipped in report.skipped { Log.warning("skipped \(skipped.path): \(skipped.reason)") }
         if let limit = report.watchErrors.first(where: { $0.code == .noSpace }), !watchLimitReached {
@@ -15,6 +26,15 @@ extension Daemon {
                 "inotify watch limit reached (\(limit.path)); raise fs.inotify.max_user_watches. Until then changes are found by reconcile scans every minute"
             )
         }
+    }
+
+    /// Directories over the watch budget are looked at on every tick, like the ones inotify names.
+    func pollUnwatched() {
+        let live = Set(resolution.volumes.map(\.path))
+        polled = polled.filter { live.contains($0.key) && !$0.value.isEmpty }
+        guard !polled.isEmpty else { return }
+        for (volume, paths) in polled { dirty[volume, default: []].formUnion(paths) }
+        if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
     }
 
     func watchRoots() {
@@ -38,7 +58,10 @@ extension Daemon {
                 continue
             }
             if rootWatches[event.wd] != nil {
-                if event.has(Inotify.Event.ignored) { rootWatches[event.wd] = nil }
+                if event.has(Inotify.Event.ignored) {
+                    rootWatches[event.wd] = nil
+                    inotify.forget(event.wd)
+                }
                 // A volume directory appeared, vanished or moved, or the root itself did.
                 needFullScan = true
                 continue
@@ -46,6 +69,7 @@ extension Daemon {
             guard let (volume, path) = watches[event.wd] else { continue }
             if event.has(Inotify.Event.ignored) {
                 watches[event.wd] = nil
+                inotify.forget(event.wd)
                 continue
             }
             if event.has(Inotify.Event.deleteSelf) || event.has(Inotify.Event.moveSelf) { continue }

@@ -33,6 +33,7 @@ extension Daemon {
             configLoadedNs = SystemClock.nowNs()
             configBytes = fresh.config.source.flatMap { try? readFile($0).get() }
             alerts.reconfigure(fresh.config.alertSettings)
+            inotify.setBudget(fresh.config.watchBudget)
             needFullScan = true
             Log.info("configuration reloaded from \(fresh.config.source ?? "built-in defaults")")
         } catch {

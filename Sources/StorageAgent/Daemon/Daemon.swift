@@ -37,6 +37,8 @@ final class Daemon {
     /// What the unit let this process write (nil when not started by systemd).
     let granted = WritablePaths.granted()
     var watchLimitReached = false
+    /// Directories walked but not watched (over `index.max_watches`), by volume: re-read on the tick.
+    var polled: [String: Set<[UInt8]>] = [:]
     private var lastScanMs: Int64 = 0
     /// Allocated space per volume path from the last full scan (du is a walk; every cycle until
     /// the next full scan reuses it: stranded data, the metrics textfile).
@@ -53,7 +55,9 @@ final class Daemon {
         self.configPath = configPath
         self.signals = signals
         inventory = try context.openInventory()
-        do { inotify = try Inotify() } catch { throw AgentError(.ioError, "cannot start inotify: \(error.message)") }
+        do { inotify = try Inotify(budget: context.config.watchBudget) } catch {
+            throw AgentError(.ioError, "cannot start inotify: \(error.message)")
+        }
         alerts = AlertCycle(settings: context.config.alertSettings, sink: JournalSink())
         indexHealth = IndexHealth(inventory)
         configBytes = context.config.source.flatMap { try? readFile($0).get() }
@@ -94,6 +98,7 @@ final class Daemon {
                 evaluate(clockRules(AlertCycle.Inputs()))
                 systemd.status(status())
                 nextTickNs = after + Self.tickNs
+                pollUnwatched()
             }
         }
         return stop()
@@ -112,6 +117,8 @@ final class Daemon {
         needFullScan = false
         dirty.removeAll()
         firstPendingNs = nil
+        // Everything is walked again: what is still over the budget is polled from this report.
+        polled.removeAll()
         resolution = context.resolve()
         watchRoots()
         let observe = Observations(context: context)
@@ -222,8 +229,9 @@ final class Daemon {
         let volumes = (try? inventory.volumes()) ?? []
         let files = volumes.reduce(0) { $0 + $1.files }
         let firing = (try? inventory.alerts(includeResolved: false).count) ?? 0
+        let unwatched = polled.values.reduce(0) { $0 + $1.count }
         return "\(volumes.count) volumes, \(files) files indexed, \(firing) alerts firing; last scan \(lastScanMs) ms; "
-            + configStatus()
+            + "\(inotify.watching) directories watched, \(unwatched) polled; " + configStatus()
     }
 
     /// When the running configuration was loaded, and whether the file on disk says otherwise now.
