@@ -83,3 +83,20 @@ int chostfs_set_acl(int fd, const void *buffer, size_t size) {
 }
 
 int chostfs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int chostfs_fremovexattr(int fd, const char *name) {
+    if (fremovexattr(fd, name) == 0) return 0;
+    if (errno != EBADF) return -1;
+    // Kernels that refuse f*xattr on O_PATH descriptors: the magic link reaches the same inode.
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    return removexattr(path, name);
+}
+
+long chostfs_fgetxattr_size(int fd, const char *name) {
+    long n = fgetxattr(fd, name, NULL, 0);
+    if (n >= 0 || errno != EBADF) return n;
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    return getxattr(path, name, NULL, 0);
+}

@@ -22,6 +22,22 @@ extension Descriptor {
         guard chostfs_fchmod_fd(fd, mode) == 0 else { throw SystemError("chmod", path: displayPath) }
     }
 
+    /// fremovexattr(2): removes the extended attribute `name` of this very object (an O_PATH
+    /// handle works too). Returns false when it had none (ENODATA), which is not an error.
+    @discardableResult
+    package func fremovexattr(_ name: String) throws(SystemError) -> Bool {
+        if chostfs_fremovexattr(fd, name) == 0 { return true }
+        if errno == ENODATA || errno == ENOTSUP { return false }
+        throw SystemError("fremovexattr", path: displayPath)
+    }
+
+    /// fgetxattr(2) with a zero size: whether this very object has the extended attribute `name`.
+    package func fgetxattrExists(_ name: String) throws(SystemError) -> Bool {
+        if chostfs_fgetxattr_size(fd, name) >= 0 { return true }
+        if errno == ENODATA || errno == ENOTSUP { return false }
+        throw SystemError("fgetxattr", path: displayPath)
+    }
+
     /// fchownat(2) with AT_SYMLINK_NOFOLLOW on a child: for a symlink, the link itself (lchown).
     package func chown(named name: String, uid: UInt32, gid: UInt32) throws(SystemError) {
         guard Glibc.fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 else {

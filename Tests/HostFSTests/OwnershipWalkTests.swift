@@ -132,6 +132,61 @@ import Testing
         #expect(owner(v + "/tool") == (999, 999, 0o755))
     }
 
+    /// getcap(8)'s output for one file ("" when it carries no capabilities).
+    func getcap(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/getcap")
+        p.arguments = [path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A file already owned by the container user needs no chown, but a file capability on it
+    /// (set by host root or a privileged container) would make it a way to root: it goes anyway.
+    @Test func fileCapabilitiesAreRemovedEvenWhenTheOwnerIsAlreadyRight() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        try writeFile(v + "/helper", [])
+        chmod(v + "/helper", 0o755)
+        chown(v + "/helper", 999, 999)
+        #expect(run("/usr/sbin/setcap", "cap_setuid+ep", v + "/helper") == 0)
+        #expect(try getcap(v + "/helper").contains("cap_setuid"))
+        // A dry run says it would, and leaves it.
+        let dry = OwnershipWalk(uid: 999, gid: 999, dryRun: true).run(try Descriptor.openDirectory(path: v))
+        #expect(dry.changed == 1 && dry.capabilitiesRemoved == 1)
+        #expect(try getcap(v + "/helper").contains("cap_setuid"))
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(try getcap(v + "/helper") == "")
+        #expect(report.capabilitiesRemoved == 1)
+        #expect(report.changed == 1)
+        #expect(report.previousOwners.isEmpty)
+        #expect(owner(v + "/helper") == (999, 999, 0o755))
+        let again = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(again.changed == 0 && again.capabilitiesRemoved == 0)
+    }
+
+    @Test func setuidBitsGoFromAFileAlreadyOwnedByTheContainerUser() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        try writeFile(v + "/tool", [])
+        chown(v + "/tool", 999, 999)
+        chmod(v + "/tool", 0o6755)
+        #expect(owner(v + "/tool") == (999, 999, 0o6755))
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(owner(v + "/tool") == (999, 999, 0o755))
+        #expect(report.changed == 1 && report.setIDCleared == 1)
+    }
+
     @Test func aTenThousandDeepChainDoesNotCrash() throws {
         let t = try TempDir("own")
         defer { t.remove() }
