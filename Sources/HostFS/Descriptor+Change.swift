@@ -45,6 +45,20 @@ extension Descriptor {
         }
     }
 
+    /// openat(2) with `O_CREAT | O_EXCL | O_NOFOLLOW`, then close: a new empty regular file `name`;
+    /// whatever is already there (a file, or a symlink, which is never followed) is left as it is.
+    /// Returns false when something was there.
+    @discardableResult
+    package func createEmptyFile(named name: String, mode: UInt32) throws(SystemError) -> Bool {
+        let fd = Glibc.openat(self.fd, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode_t(mode))
+        if fd >= 0 {
+            Glibc.close(fd)
+            return true
+        }
+        guard errno == EEXIST else { throw SystemError("openat", path: displayPath + "/" + name) }
+        return false
+    }
+
     /// mkdirat(2).
     package func makeDirectory(named name: String, mode: UInt32) throws(SystemError) {
         guard Glibc.mkdirat(fd, name, mode_t(mode)) == 0 else {
