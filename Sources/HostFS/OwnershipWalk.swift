@@ -111,7 +111,16 @@ package struct OwnershipWalk: Sendable {
                     guard fst.isRegular else { return }
                     guard fst.device == device else { return }
                     if fst.links > 1 {
-                        if fst.uid != uid || fst.gid != gid {
+                        // Left as it is, but a privilege it carries is reported: the walk cannot take it away.
+                        if fst.mode & UInt32(S_ISUID | S_ISGID) != 0
+                            || (try? handle.fgetxattrExists(Self.capabilityAttribute)) == true
+                        {
+                            report.refused.append(
+                                (
+                                    childPath,
+                                    "hard-linked (\(fst.links) links) and privileged (setuid, setgid or file capabilities); it may be a file outside the volume"
+                                ))
+                        } else if fst.uid != uid || fst.gid != gid {
                             report.refused.append(
                                 (childPath, "hard-linked (\(fst.links) links); it may be a file outside the volume"))
                         }
@@ -132,16 +141,18 @@ package struct OwnershipWalk: Sendable {
         report.checked += 1
         let special = UInt32(S_ISUID | S_ISGID)
         let clearBits = st.isRegular && st.mode & special != 0
-        // A file capability makes an executable privileged whoever owns it: it goes from every
-        // regular file, not only from those whose owner changes (chown alone may leave it).
-        let hasCapability = st.isRegular && ((try? handle.fgetxattrExists(Self.capabilityAttribute)) ?? false)
         let ownerDiffers = st.uid != uid || st.gid != gid
+        // A file capability makes an executable privileged whoever owns it: it goes from every
+        // regular file, not only from those whose owner changes (looked up first: a lookup is
+        // cheaper than a removal, and an immutable file refuses even the removal of nothing).
+        let hasCapability = st.isRegular && ((try? handle.fgetxattrExists(Self.capabilityAttribute)) ?? false)
         guard ownerDiffers || clearBits || hasCapability else { return }
         if !dryRun {
             do {
-                if ownerDiffers { try handle.chown(uid: uid, gid: gid) }
-                // chown usually clears these; make sure, on the same inode. ENODATA is fine.
+                // Before chown, which may clear it by itself; ENODATA is fine.
                 if hasCapability { try handle.fremovexattr(Self.capabilityAttribute) }
+                if ownerDiffers { try handle.chown(uid: uid, gid: gid) }
+                // chown usually clears them; make sure, on the same inode.
                 if st.isRegular, let after = try? handle.stat(), after.mode & special != 0 {
                     try handle.chmod(after.permissions & ~special)
                 }

@@ -172,6 +172,43 @@ import Testing
         #expect(again.changed == 0 && again.capabilitiesRemoved == 0)
     }
 
+    /// A hard link may be a file outside the volume (a host binary with capabilities): it is
+    /// never changed, but its privilege is reported as refused, not passed over in silence.
+    @Test func aHardLinkedFileWithCapabilitiesIsLeftButReported() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        let outside = t.sub("host-binary")
+        try writeFile(outside, [])
+        chmod(outside, 0o755)
+        chown(outside, 999, 999)
+        #expect(run("/usr/sbin/setcap", "cap_net_raw+ep", outside) == 0)
+        #expect(link(outside, v + "/ping") == 0)
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(report.refused.map(\.path) == [Array("ping".utf8)])
+        #expect(report.refused.first?.reason.contains("privileged") == true)
+        #expect(report.capabilitiesRemoved == 0)
+        #expect(try getcap(outside).contains("cap_net_raw"))
+    }
+
+    /// An immutable file without capabilities refuses even the removal of nothing: not a refusal.
+    @Test func anImmutableFileWithNothingToChangeIsNotRefused() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        try writeFile(v + "/frozen.log", [])
+        chown(v + "/frozen.log", 999, 999)
+        try immutable(v + "/frozen.log", true)
+        defer { try? immutable(v + "/frozen.log", false) }
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(report.refused.isEmpty)
+        #expect(report.changed == 0)
+    }
+
     @Test func setuidBitsGoFromAFileAlreadyOwnedByTheContainerUser() throws {
         let t = try TempDir("own")
         defer { t.remove() }
