@@ -28,6 +28,15 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+	@# A real container runtime for the mounts, ephemeral and installed-workload tests; the tests
+	@# start containerd by hand with their own config, so its service is not enabled (a test
+	@# systemd booted on this machine's file system must not start it).
+	@if ! command -v containerd >/dev/null || ! command -v runc >/dev/null || [ ! -x /bin/busybox ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    containerd runc busybox-static >/dev/null; \
+	  systemctl disable containerd >/dev/null 2>&1 || \
+	    rm -f /etc/systemd/system/multi-user.target.wants/containerd.service; \
+	fi
 	@# promtool and node_exporter for the metrics tests; their services are disabled so a test
 	@# systemd booted on this machine's file system does not start them.
 	@if ! command -v promtool >/dev/null || [ ! -x /usr/bin/prometheus-node-exporter ]; then \

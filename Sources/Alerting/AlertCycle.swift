@@ -1,3 +1,4 @@
+import HostFS
 import Inventory
 import PVCResolver
 import Workloads
@@ -16,9 +17,13 @@ package struct AlertCycle: Sendable {
         package var clock = false
         /// Running containers and their volume mounts, for volume-unmounted (with `clock`).
         package var mounts: (mounts: [ContainerMount], containers: [ContainerMounts.Container])?
+        /// Every friendly link checked this cycle (ok ones too: they say what a resolved entry says).
         package var links: [LinkProblem]?
         /// Allocated bytes and free space per volume path (du and statvfs, on reconcile).
         package var usage: (used: [String: Int64], freePercent: [String: Double])?
+        /// Allocated space per volume path as last measured (the daemon keeps it between
+        /// reconciles): stale and orphan directories that hold data without indexed files.
+        package var allocated: [String: DiskUsage.Usage] = [:]
         /// Tracked files in containers' writable layers (on reconcile).
         package var layers: [EphemeralFile]?
 
@@ -48,7 +53,8 @@ package struct AlertCycle: Sendable {
     @discardableResult
     package mutating func run(_ inventory: Inventory, _ inputs: Inputs, now: Int64) throws(InventoryError) -> Int {
         let volumes = try inventory.volumes(includeGone: false)
-        var conditions = VolumeRules.conditions(settings, volumes: volumes, problems: inputs.problems)
+        var conditions = VolumeRules.conditions(
+            settings, volumes: volumes, problems: inputs.problems, allocated: inputs.allocated)
         var evaluated = VolumeRules.evaluates
         var events =
             FileRules.events(
@@ -67,9 +73,11 @@ package struct AlertCycle: Sendable {
             conditions += grace.conditions(missing ?? [], grace: settings.mountGrace, now: now)
             evaluated.formUnion(WorkloadRules.evaluatesMounts)
         }
+        var resolvedMessages: [String: String] = [:]
         if let links = inputs.links {
             conditions += LinkRules.conditions(links)
             evaluated.formUnion(LinkRules.evaluates)
+            resolvedMessages.merge(LinkRules.resolvedMessages(links)) { first, _ in first }
         }
         if let usage = inputs.usage {
             conditions += CapacityRules.conditions(volumes, used: usage.used, freePercent: usage.freePercent)
@@ -80,6 +88,7 @@ package struct AlertCycle: Sendable {
             evaluated.formUnion(WorkloadRules.evaluatesLayers)
         }
         return try engine.cycle(
-            inventory: inventory, conditions: conditions, evaluated: evaluated, events: events, now: now)
+            inventory: inventory, conditions: conditions, evaluated: evaluated, events: events,
+            resolvedMessages: resolvedMessages, now: now)
     }
 }

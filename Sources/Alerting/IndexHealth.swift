@@ -23,10 +23,8 @@ package struct IndexHealth: Sendable {
     }
 
     package mutating func recovered(_ inventory: Inventory, engine: AlertEngine, now: Int64) {
-        guard var record = firing else { return }
-        record.state = .resolved
-        record.resolvedAt = now
-        record.lastNotified = now
+        guard let old = firing else { return }
+        let record = AlertEngine.resolved(old, type: .indexError, now: now)
         guard (try? inventory.saveAlerts([record])) != nil else { return }
         engine.sink.send(record, type: .indexError, state: .resolved)
         firing = nil

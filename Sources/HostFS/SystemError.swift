@@ -26,4 +26,9 @@ package struct SystemError: Error, CustomStringConvertible, Sendable {
     package var isVanished: Bool { errno == ENOENT }
 
     package var isPermission: Bool { errno == EACCES || errno == EPERM }
+
+    /// The file system, or a sandbox around this process, refused the change: read-only
+    /// (EROFS, what `ProtectSystem=strict` gives), permission (EACCES, EPERM: an immutable file,
+    /// root squashed on NFS, a security module) or no room (ENOSPC, EDQUOT). Nothing is in the way.
+    package var isRefusal: Bool { [EROFS, EACCES, EPERM, ENOSPC, EDQUOT].contains(errno) }
 }

@@ -121,6 +121,22 @@ enum Schema {
         """
         ALTER TABLE doctor_counts RENAME TO volume_baselines;
         """,
+        // 5: containers' writable layers seen while they ran, and whose they were: a stopped
+        // container's layer still holds its files until the container is removed.
+        """
+        CREATE TABLE IF NOT EXISTS container_layers (
+            snapshots    TEXT NOT NULL,           -- <containerd_root>/io.containerd.snapshotter.v1.overlayfs/snapshots
+            snapshot     TEXT NOT NULL,           -- <n> (digits) of <snapshots>/<n>/fs
+            container_id TEXT,                    -- 64 hex digits, from the cgroup path
+            pod_uid      TEXT,
+            pod          TEXT,
+            namespace    TEXT,
+            container    TEXT,
+            first_seen   INTEGER NOT NULL,        -- unix seconds
+            last_live    INTEGER NOT NULL,        -- last seen mounted
+            PRIMARY KEY (snapshots, snapshot)
+        );
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

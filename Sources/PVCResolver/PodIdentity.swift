@@ -1,12 +1,20 @@
 import HostFS
 
-/// Who a container process belongs to, from its pod cgroup and the kubelet's pod directory.
+/// Who a container process belongs to, from its pod cgroup (Workloads' `ContainerCgroup`) and the
+/// kubelet's pod directory.
 /// Every field is nil unless the node says so plainly: nothing is guessed.
 package struct PodIdentity: Sendable, Equatable {
     package var uid: String
     package var name: String?
     package var namespace: String?
     package var container: String?
+
+    package init(uid: String, name: String? = nil, namespace: String? = nil, container: String? = nil) {
+        self.uid = uid
+        self.name = name
+        self.namespace = namespace
+        self.container = container
+    }
 
     /// The kubelet's pod directories live under `<kubeletRoot>/pods/<uid>/`.
     package static var defaultKubeletRoot: String {
@@ -27,28 +35,6 @@ package struct PodIdentity: Sendable, Equatable {
             if names.count == 1, isLabel(names[0]) { identity.container = names[0] }
         }
         return identity
-    }
-
-    /// The pod UID in a `/proc/<pid>/cgroup` file: a `kubepods-<qos>-pod<uid_>.slice` segment
-    /// (systemd driver, `_` for `-`) or a `pod<uid>` segment below a `kubepods` one (cgroupfs driver).
-    package static func podUID(cgroup: [UInt8]) -> String? {
-        for line in cgroup.split(separator: 0x0A) {
-            let parts = line.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            var belowKubepods = false
-            for segment in parts[2].split(separator: 0x2F) {
-                let s = String(decoding: segment, as: UTF8.self)
-                if s.hasPrefix("kubepods-"), s.hasSuffix(".slice"), let last = s.dropLast(6).split(separator: "-").last,
-                    last.hasPrefix("pod")
-                {
-                    let uid = String(last.dropFirst(3).map { $0 == "_" ? "-" : $0 })
-                    if isPodUID(uid) { return uid }
-                }
-                if belowKubepods, s.hasPrefix("pod"), isPodUID(String(s.dropFirst(3))) { return String(s.dropFirst(3)) }
-                if s.hasPrefix("kubepods") { belowKubepods = true }
-            }
-        }
-        return nil
     }
 
     /// The pod name from kubelet's managed `etc-hosts`. Rule: the file must start with kubelet's

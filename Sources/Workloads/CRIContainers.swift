@@ -1,8 +1,9 @@
 import PVCResolver
 
-/// Container names from the container runtime, when `kubernetes.crictl_command` is set (e.g.
-/// `k3s crictl ps -o json`): each container's id with the pod name, namespace, UID and container
-/// name the kubelet put in its labels. Containers are matched by the id in the process's cgroup.
+/// Container names from the container runtime (`crictl ps -o json`: `kubernetes.crictl_command`,
+/// or `k3s crictl ps -o json` by default on a k3s node): each container's id with the pod name,
+/// namespace, UID and container name the kubelet put in its labels. Containers are matched by the
+/// id in the process's cgroup; a container crictl does not list (the pod's sandbox) by its pod UID.
 package struct CRIContainers: Sendable {
     package struct Entry: Sendable, Equatable {
         package var podUID: String?
@@ -19,6 +20,10 @@ package struct CRIContainers: Sendable {
     }
 
     package var byID: [String: Entry] = [:]
+    /// Pod name and namespace (no container) by pod UID, from any container of the pod.
+    package var byPodUID: [String: Entry] = [:]
+
+    package init() {}
 
     /// Parses `crictl ps -o json` (`{"containers": [{"id", "metadata": {"name"}, "labels": {...}}]}`).
     package static func parse(_ bytes: [UInt8]) throws(JSONError) -> CRIContainers {
@@ -28,29 +33,22 @@ package struct CRIContainers: Sendable {
         var out = CRIContainers()
         for c in list {
             guard let c, let id = c.id else { continue }
-            out.byID[id] = Entry(
-                podUID: c.labels?.podUID, pod: c.labels?.pod, namespace: c.labels?.namespace,
-                container: c.labels?.container ?? c.metadata?.name)
+            // Labels are checked as the API server checks names: anything else is unknown.
+            let entry = Entry(
+                podUID: checked(c.labels?.podUID) { ContainerCgroup.isPodUID($0[...]) },
+                pod: checked(c.labels?.pod, PodIdentity.isSubdomain),
+                namespace: checked(c.labels?.namespace, PodIdentity.isLabel),
+                container: checked(c.labels?.container ?? c.metadata?.name, PodIdentity.isLabel))
+            out.byID[id] = entry
+            if let uid = entry.podUID, entry.pod != nil || entry.namespace != nil {
+                out.byPodUID[uid] = Entry(podUID: uid, pod: entry.pod, namespace: entry.namespace, container: nil)
+            }
         }
         return out
     }
 
-    /// The container id in a cgroup path: the last segment, bare (cgroupfs driver) or as
-    /// `cri-containerd-<id>.scope` (systemd driver); 64 lowercase hex digits.
-    package static func containerID(cgroup: [UInt8]) -> String? {
-        for line in cgroup.split(separator: 0x0A) {
-            guard let path = line.split(separator: 0x3A, maxSplits: 2, omittingEmptySubsequences: false).last,
-                let last = path.split(separator: 0x2F).last
-            else { continue }
-            var s = String(decoding: last, as: UTF8.self)
-            if s.hasSuffix(".scope"), let dash = s.lastIndex(of: "-") {
-                s = String(s[s.index(after: dash)...].dropLast(6))
-            }
-            if s.utf8.count == 64, s.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) {
-                return s
-            }
-        }
-        return nil
+    private static func checked(_ value: String?, _ valid: (String) -> Bool) -> String? {
+        value.flatMap { valid($0) ? $0 : nil }
     }
 }
 

@@ -17,72 +17,63 @@ package struct ContainerMount: Sendable, Equatable {
     package var readOnly: Bool?
 }
 
-/// Which running container mounts which volume, where, from the node alone: every process in a
-/// pod's cgroup (one per mount namespace) and its `/proc/<pid>/mountinfo`. A bind mount of a
-/// volume shows the volume's device and its path inside that file system, which the host's
-/// own mountinfo translates from the host path.
+/// Which running container mounts which volume, where, from the node alone: every container in
+/// a pod's cgroup (keyed by the container id in its cgroup path, so a container with many
+/// processes is one container, with or without ptrace access to them) and the
+/// `/proc/<pid>/mountinfo` of its lowest pid. A bind mount of a volume shows the volume's device
+/// and its path inside that file system, which the host's own mountinfo translates from the host path.
 package struct ContainerMounts {
     package var procRoot = "/proc"
     package var kubeletRoot = PodIdentity.defaultKubeletRoot
-    /// Names from the container runtime, when configured; the kubelet directory otherwise.
+    /// Names from the container runtime, when it was asked; the kubelet directory otherwise.
     package var cri = CRIContainers()
+    /// What asking the runtime gave (for doctor).
+    package var criAnswer = CRIAnswer.notAsked
 
-    package init(cri: CRIContainers = CRIContainers()) { self.cri = cri }
-
-    /// A finder with container names from `crictlCommand` (`crictl ps -o json`) when given and
-    /// working; from the kubelet's pod directory alone otherwise, after telling `warn` why.
-    package static func discover(crictlCommand: String?, warn: (CommandProblem) -> Void) -> ContainerMounts {
-        guard let crictlCommand else { return ContainerMounts() }
-        let output: [UInt8]
-        do {
-            output = try ExternalCommand.run(crictlCommand)
-        } catch {
-            warn(.failed(error))
-            return ContainerMounts()
-        }
-        do {
-            return ContainerMounts(cri: try CRIContainers.parse(output))
-        } catch {
-            warn(.unreadable(error))
-            return ContainerMounts()
-        }
+    package init(cri: CRIContainers = CRIContainers(), criAnswer: CRIAnswer = .notAsked) {
+        self.cri = cri
+        self.criAnswer = criAnswer
     }
 
-    /// A running container: its first process and pod.
+    /// A finder with container names from `source` (`crictl ps -o json`) when there is one and it
+    /// works; from the kubelet's pod directory alone otherwise, after telling `warn` why.
+    package static func discover(_ source: CRISource, warn: (CommandProblem) -> Void) -> ContainerMounts {
+        let (cri, answer) = CRIContainers.ask(source, warn: warn)
+        return ContainerMounts(cri: cri, criAnswer: answer)
+    }
+
+    /// A running container: its lowest pid, its pod and its mounts.
     package struct Container: Sendable {
         package var pid: Int32
         package var pod: PodIdentity
         package var mounts: [MountInfoEntry]
+        /// From the cgroup path; nil for a process in the pod's own cgroup.
+        package var containerID: String? = nil
     }
 
-    /// Processes in pod cgroups, one per mount namespace (the lowest pid, the container's init).
+    /// One entry per container of a pod: by container id, else (a process in the pod's own
+    /// cgroup) by mount namespace, else by pid; the lowest pid stands for it.
     package func containers() -> [Container] {
-        var byNamespace: [String: (Int32, String)] = [:]
-        var containerIDs: [Int32: String] = [:]
+        var byKey: [String: (pid: Int32, cgroup: ContainerCgroup)] = [:]
         for pid in Self.pids(procRoot) {
-            guard case .success(let cgroup) = readFile("\(procRoot)/\(pid)/cgroup"),
-                let uid = PodIdentity.podUID(cgroup: cgroup)
+            guard case .success(let text) = readFile("\(procRoot)/\(pid)/cgroup"),
+                let cgroup = ContainerCgroup.parse(text)
             else { continue }
-            containerIDs[pid] = CRIContainers.containerID(cgroup: cgroup)
-            // Without ptrace access to another uid's process (the unit has no CAP_SYS_PTRACE), its
-            // namespace link cannot be read: keep the process as its own entry rather than miss it.
-            let ns =
-                ProcFS.readLink("\(procRoot)/\(pid)/ns/mnt", capacity: 128).map { String(decoding: $0, as: UTF8.self) }
-                ?? "pid:\(pid)"
-            if let existing = byNamespace[ns], existing.0 < pid { continue }
-            byNamespace[ns] = (pid, uid)
-        }
-        var pods: [String: PodIdentity] = [:]
-        return byNamespace.values.sorted { $0.0 < $1.0 }.compactMap { pid, uid in
-            guard let mounts = MountInfo.read(pid: pid, procRoot: procRoot) else { return nil }
-            var pod = pods[uid] ?? PodIdentity.read(uid: uid, kubeletRoot: kubeletRoot)
-            pods[uid] = pod
-            if let id = containerIDs[pid], let entry = cri.byID[id], entry.podUID == nil || entry.podUID == uid {
-                pod.name = entry.pod ?? pod.name
-                pod.namespace = entry.namespace ?? pod.namespace
-                pod.container = entry.container
+            let key: String
+            if let id = cgroup.containerID {
+                key = "id:" + id
+            } else if let ns = ProcFS.readLink("\(procRoot)/\(pid)/ns/mnt", capacity: 128) {
+                key = "ns:" + String(decoding: ns, as: UTF8.self)
+            } else {
+                key = "pid:\(pid)"
             }
-            return Container(pid: pid, pod: pod, mounts: mounts)
+            if let existing = byKey[key], existing.pid < pid { continue }
+            byKey[key] = (pid, cgroup)
+        }
+        var names = PodNames(kubeletRoot: kubeletRoot, cri: cri)
+        return byKey.values.sorted { $0.pid < $1.pid }.compactMap { pid, cgroup in
+            guard let mounts = MountInfo.read(pid: pid, procRoot: procRoot) else { return nil }
+            return Container(pid: pid, pod: names.identity(cgroup), mounts: mounts, containerID: cgroup.containerID)
         }
     }
 

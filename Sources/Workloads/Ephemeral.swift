@@ -1,5 +1,15 @@
 import HostFS
+import Inventory
 import PVCResolver
+
+/// Whether a writable layer belongs to a running container.
+package enum LayerState: String, Sendable {
+    /// Mounted: its container runs (or its task still holds the mount).
+    case live
+    /// No longer mounted, but the snapshot is still there (the container stopped and was not
+    /// removed): its files go when the container is removed.
+    case exited
+}
 
 /// A tracked file in a container's writable overlay layer: it is gone when the container is.
 package struct EphemeralFile: Sendable, Equatable {
@@ -14,28 +24,40 @@ package struct EphemeralFile: Sendable, Equatable {
     package var pod: String?
     package var namespace: String?
     package var container: String?
+    package var state: LayerState = .live
+    /// From the container's cgroup path, when known.
+    package var containerID: String? = nil
+    /// Bytes of this file saved out of the layer (the rescue fills it).
+    package var rescuedBytes: Int64 = 0
 
     /// The host path for JSON (invalid UTF-8 bytes as `\xNN`).
     package var path: String { RawName.decoded(pathBytes) }
     package var containerPath: String { RawName.decoded(containerPathBytes) }
 }
 
-/// A container's writable layer: the `upperdir=` of a live overlay mount under the snapshots directory.
+/// A container's writable layer: the `upperdir=` of a live overlay mount, exactly
+/// `<snapshots>/<n>/fs`, or a layer remembered from while its container ran.
 package struct WritableLayer: Sendable, Equatable {
     package var upperdir: [UInt8]
+    /// `<n>`: digits only.
     package var snapshot: String
     /// A process whose root (`/`) is this overlay, when one was seen.
     package var pid: Int32?
-    /// Set when that process sits in a pod cgroup.
+    /// Set when that process sits in a pod cgroup (or the index remembers whose it was).
     package var pod: PodIdentity?
+    package var containerID: String? = nil
+    package var state: LayerState = .live
 }
 
-/// Finds tracked files (`index.include`) in the writable layers of running containers.
+/// Finds tracked files (`index.include`) in the writable layers of containers.
 ///
-/// Live overlay mounts come from `/proc/<pid>/mountinfo`; only `upperdir=` paths under
-/// `<containerd_root>/io.containerd.snapshotter.v1.overlayfs/snapshots/` count (image layers
-/// are only ever `lowerdir=`). Each layer is walked by descriptor with `O_NOFOLLOW`, on its own
-/// device, with an explicit stack.
+/// Live overlay mounts come from `/proc/<pid>/mountinfo`; only `upperdir=` paths of exactly the
+/// shape `<containerd_root>/io.containerd.snapshotter.v1.overlayfs/snapshots/<n>/fs` (n all
+/// digits) count (image layers are only ever `lowerdir=`). With an index, live layers are
+/// remembered with their pod, and a remembered layer no longer mounted is listed as `exited` while
+/// its snapshot is still there. Each layer is opened by descriptor step by step (snapshots, `<n>`,
+/// `fs`, never following a symlink) and walked with `O_NOFOLLOW`, on its own device, with an
+/// explicit stack.
 package struct EphemeralScanner: Sendable {
     package static let snapshotsSubpath = "io.containerd.snapshotter.v1.overlayfs/snapshots"
 
@@ -43,6 +65,8 @@ package struct EphemeralScanner: Sendable {
     package var include: [Glob]
     package var procRoot: String
     package var kubeletRoot: String
+    /// Names from the container runtime, when it was asked.
+    package var cri = CRIContainers()
 
     package init(
         containerdRoot: String, include: [Glob], procRoot: String = "/proc",
@@ -61,35 +85,116 @@ package struct EphemeralScanner: Sendable {
     /// Every tracked file in every live writable layer, sorted by host path. Layers that cannot
     /// be walked are passed to `skipped` with the reason.
     package func scan(skipped: (_ path: String, _ reason: String) -> Void = { _, _ in }) -> [EphemeralFile] {
-        writableLayers().flatMap { files(in: $0, skipped: skipped) }.sorted {
+        files(in: writableLayers(), skipped: skipped)
+    }
+
+    /// Live layers and, from `memory`, exited ones: live layers are remembered at `now` (unix
+    /// seconds) with whose they are, and remembered layers whose snapshot directory is gone are
+    /// forgotten. A snapshots directory that cannot be opened forgets nothing.
+    package func scan(
+        remembering memory: Inventory, now: Int64, skipped: (_ path: String, _ reason: String) -> Void = { _, _ in }
+    ) throws(InventoryError) -> [EphemeralFile] {
+        try files(in: layers(remembering: memory, now: now, skipped: skipped), skipped: skipped)
+    }
+
+    /// Live layers (named from memory when the live sighting has no pod), then exited ones.
+    package func layers(
+        remembering memory: Inventory, now: Int64, skipped: (_ path: String, _ reason: String) -> Void = { _, _ in }
+    ) throws(InventoryError) -> [WritableLayer] {
+        var live = writableLayers()
+        try memory.rememberLayers(live.map(Self.remembered), snapshots: snapshotsPath, now: now)
+        let remembered = try memory.rememberedLayers(snapshots: snapshotsPath)
+        let known = Dictionary(remembered.map { ($0.snapshot, $0) }, uniquingKeysWith: { a, _ in a })
+        for i in live.indices where live[i].pod == nil {
+            if let r = known[live[i].snapshot], let uid = r.podUID {
+                live[i].pod = PodIdentity(uid: uid, name: r.pod, namespace: r.namespace, container: r.container)
+                live[i].containerID = live[i].containerID ?? r.containerID
+            }
+        }
+        let liveNumbers = Set(live.map(\.snapshot))
+        let snapshots: Descriptor
+        do {
+            snapshots = try Descriptor.openDirectory(path: snapshotsPath)
+        } catch {
+            if !error.isVanished { skipped(snapshotsPath, error.message) }
+            return live
+        }
+        var exited: [WritableLayer] = []
+        var gone: [String] = []
+        for r in remembered where !liveNumbers.contains(r.snapshot) {
+            switch Self.openLayer(snapshots, r.snapshot) {
+            case .success: break
+            case .failure(let error) where error.isVanished || error.code == .notDirectory:
+                gone.append(r.snapshot)
+                continue
+            case .failure(let error):
+                skipped(layerPath(r.snapshot), error.message)
+                continue
+            }
+            exited.append(
+                WritableLayer(
+                    upperdir: Array(layerPath(r.snapshot).utf8), snapshot: r.snapshot, pid: nil,
+                    pod: r.podUID.map {
+                        PodIdentity(uid: $0, name: r.pod, namespace: r.namespace, container: r.container)
+                    },
+                    containerID: r.containerID, state: .exited))
+        }
+        try memory.forgetLayers(gone, snapshots: snapshotsPath)
+        return live + exited
+    }
+
+    package static func remembered(_ l: WritableLayer) -> RememberedLayer {
+        RememberedLayer(
+            snapshot: l.snapshot, containerID: l.containerID, podUID: l.pod?.uid, pod: l.pod?.name,
+            namespace: l.pod?.namespace, container: l.pod?.container)
+    }
+
+    /// `<snapshots>/<n>/fs` as shown.
+    package func layerPath(_ snapshot: String) -> String { snapshotsPath + "/" + snapshot + "/fs" }
+
+    /// Tracked files of `layers`, sorted by host path.
+    package func files(in layers: [WritableLayer], skipped: (_ path: String, _ reason: String) -> Void)
+        -> [EphemeralFile]
+    {
+        layers.flatMap { files(in: $0, skipped: skipped) }.sorted {
             $0.pathBytes.lexicographicallyPrecedes($1.pathBytes)
         }
     }
 
-    /// The live writable layers, deduplicated by upperdir, in the order first seen.
+    /// The live writable layers, deduplicated by snapshot, in the order first seen.
     package func writableLayers() -> [WritableLayer] {
         let prefixes = snapshotPrefixes()
-        var layers: [[UInt8]: WritableLayer] = [:]
-        var order: [[UInt8]] = []
-        var seen = Set<[UInt64]>()
+        var layers: [String: WritableLayer] = [:]
+        var order: [String] = []
+        var seenNamespaces = Set<[UInt64]>()
+        var seenContainers = Set<String>()
+        var names = PodNames(kubeletRoot: kubeletRoot, cri: cri)
         for pid in processIDs() {
-            // Processes sharing a mount namespace and root see the same mounts: read one of them.
-            if let key = namespaceKey(pid), !seen.insert(key).inserted { continue }
+            let cgroup: ContainerCgroup? =
+                if case .success(let text) = readFile("\(procRoot)/\(pid)/cgroup") {
+                    ContainerCgroup.parse(text)
+                } else { nil }
+            // Processes of one container, or sharing a mount namespace and root, see the same
+            // mounts: read one of them (the namespace link needs ptrace access; the cgroup does not).
+            if let id = cgroup?.containerID {
+                if !seenContainers.insert(id).inserted { continue }
+            } else if let key = namespaceKey(pid), !seenNamespaces.insert(key).inserted {
+                continue
+            }
             guard let entries = MountInfo.read(pid: pid, procRoot: procRoot) else { continue }
             for entry in entries where entry.fsType == "overlay" {
                 guard let upper = entry.superOption("upperdir"), let snapshot = Self.snapshot(of: upper, prefixes)
                 else { continue }
-                if layers[upper] == nil {
-                    layers[upper] = WritableLayer(upperdir: upper, snapshot: snapshot)
-                    order.append(upper)
+                if layers[snapshot] == nil {
+                    layers[snapshot] = WritableLayer(upperdir: upper, snapshot: snapshot)
+                    order.append(snapshot)
                 }
-                guard entry.mountPoint == [0x2F], layers[upper]?.pod == nil else { continue }
-                if layers[upper]?.pid == nil { layers[upper]?.pid = pid }
-                if case .success(let cgroup) = readFile("\(procRoot)/\(pid)/cgroup"),
-                    let uid = PodIdentity.podUID(cgroup: cgroup)
-                {
-                    layers[upper]?.pid = pid
-                    layers[upper]?.pod = PodIdentity.read(uid: uid, kubeletRoot: kubeletRoot)
+                guard entry.mountPoint == [0x2F], layers[snapshot]?.pod == nil else { continue }
+                if layers[snapshot]?.pid == nil { layers[snapshot]?.pid = pid }
+                if let cgroup {
+                    layers[snapshot]?.pid = pid
+                    layers[snapshot]?.pod = names.identity(cgroup)
+                    layers[snapshot]?.containerID = cgroup.containerID
                 }
             }
         }
@@ -107,14 +212,30 @@ package struct EphemeralScanner: Sendable {
         return prefixes
     }
 
-    /// The `<n>` of an upperdir `<prefix><n>[/...]`, or nil when it is not under a prefix.
+    /// The `<n>` of an upperdir of exactly the shape `<prefix><n>/fs` with `n` all digits (at
+    /// most 19 of them), or nil.
     package static func snapshot(of upper: [UInt8], _ prefixes: [[UInt8]]) -> String? {
         guard let prefix = prefixes.first(where: { upper.starts(with: $0) }) else { return nil }
         let rest = upper.dropFirst(prefix.count).split(separator: 0x2F, omittingEmptySubsequences: false)
-        guard let first = rest.first, !first.isEmpty,
-            !rest.contains(where: { $0.elementsEqual([0x2E, 0x2E]) || $0.elementsEqual([0x2E]) })
-        else { return nil }
-        return RawName.decoded(first)
+        guard rest.count == 2, rest[1].elementsEqual([0x66, 0x73]), isSnapshotNumber(rest[0]) else { return nil }
+        return String(decoding: rest[0], as: UTF8.self)
+    }
+
+    /// Digits only, 1 to 19 of them.
+    package static func isSnapshotNumber<C: Collection<UInt8>>(_ s: C) -> Bool {
+        !s.isEmpty && s.count <= 19 && s.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// Opens `<n>/fs` below the snapshots directory, one `O_NOFOLLOW` step at a time.
+    static func openLayer(_ snapshots: Descriptor, _ n: String) -> Result<Descriptor, SystemError> {
+        guard isSnapshotNumber(n.utf8) else {
+            return .failure(SystemError("openat", path: n, errno: Errno.noEntry.rawValue))
+        }
+        do {
+            return .success(try snapshots.openDirectory(name: n).openDirectory(name: "fs"))
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// Numeric entries of `/proc`.
@@ -137,78 +258,5 @@ package struct EphemeralScanner: Sendable {
             return nil
         }
         return [ns.device, ns.inode, root.device, root.inode]
-    }
-
-    private struct Pending {
-        package let parent: Descriptor
-        package let name: [CChar]
-        package let path: [UInt8]
-    }
-
-    /// Tracked regular files of one writable layer; symlinks, devices (whiteouts), FIFOs and
-    /// sockets are never opened, and directories on another device are not entered.
-    package func files(in layer: WritableLayer, skipped: (_ path: String, _ reason: String) -> Void) -> [EphemeralFile]
-    {
-        let display = RawName.display(layer.upperdir)
-        let path = String(decoding: layer.upperdir, as: UTF8.self)
-        guard Array(path.utf8) == layer.upperdir else {
-            skipped(display, "not valid UTF-8")
-            return []
-        }
-        let root: Descriptor
-        let device: UInt64
-        do {
-            root = try Descriptor.openDirectory(path: path)
-            device = try root.stat().device
-        } catch {
-            if !error.isVanished { skipped(display, error.message) }
-            return []
-        }
-        var found: [EphemeralFile] = []
-        var stack: [Pending] = []
-        visit(root, path: [], layer: layer, device: device, stack: &stack, found: &found, skipped: skipped)
-        while let next = stack.popLast() {
-            let dir: Descriptor
-            do {
-                dir = try next.parent.openDirectory(cName: next.name)
-            } catch {
-                if !error.isVanished { skipped(display + RawName.display(next.path), error.message) }
-                continue
-            }
-            guard let st = try? dir.stat(), st.isDirectory, st.device == device else { continue }
-            visit(dir, path: next.path, layer: layer, device: device, stack: &stack, found: &found, skipped: skipped)
-        }
-        return found
-    }
-
-    private func visit(
-        _ dir: Descriptor, path: [UInt8], layer: WritableLayer, device: UInt64, stack: inout [Pending],
-        found: inout [EphemeralFile], skipped: (_ path: String, _ reason: String) -> Void
-    ) {
-        do {
-            try dir.forEachEntry { entry in
-                let childPath = path + [0x2F] + entry.nameBytes
-                var type = entry.type
-                if type == .unknown { type = (try? dir.stat(named: entry.name))?.type ?? .unknown }
-                switch type {
-                case .directory:
-                    let name = Array(UnsafeBufferPointer(start: entry.name, count: entry.nameLength + 1))
-                    stack.append(Pending(parent: dir, name: name, path: childPath))
-                case .regular:
-                    guard include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }),
-                        let st = try? dir.stat(named: entry.name), st.isRegular, st.device == device
-                    else { return }
-                    found.append(
-                        EphemeralFile(
-                            pathBytes: layer.upperdir + childPath, containerPathBytes: childPath, size: st.size,
-                            mtimeNs: st.mtimeNs, snapshot: layer.snapshot, pod: layer.pod?.name,
-                            namespace: layer.pod?.namespace, container: layer.pod?.container))
-                default:
-                    return
-                }
-            }
-        } catch {
-            skipped(RawName.display(layer.upperdir + path), "cannot list: \(error)")
-        }
     }
 }

@@ -34,6 +34,24 @@ import Testing
         #expect(try bench.firing(.ephemeralWrites).map(\.subject) == ["2", "7"])
     }
 
+    @Test func aLayerStaysFiringWhenItsContainerExitsUntilItsFilesAreGone() throws {
+        let bench = try AlertBench()
+        var inputs = AlertCycle.Inputs()
+        inputs.layers = [Self.layerFile("2", "/app/data/a.jsonl", size: 10)]
+        #expect(try bench.run(inputs).map(\.state) == [.firing])
+        var exited = Self.layerFile("2", "/app/data/a.jsonl", size: 10)
+        exited.state = .exited
+        inputs.layers = [exited]
+        bench.now += 60
+        #expect(try bench.run(inputs).isEmpty, "the same incident: no second entry")
+        let record = try #require(try bench.firing(.ephemeralWrites).first)
+        #expect(record.subject == "2")
+        #expect(record.message.contains("exited container of pod observer-prod/observer-0"))
+        #expect(record.message.contains("when the container is removed"))
+        inputs.layers = []
+        #expect(try bench.run(inputs).map(\.state) == [.resolved], "the snapshot is gone")
+    }
+
     @Test func aLayerAlertDoesNotResolveOnACycleWithoutLayerInputs() throws {
         let bench = try AlertBench()
         var inputs = AlertCycle.Inputs()

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HostFS
+import Synchronization
 import TestSupport
 import Testing
 
@@ -117,14 +118,11 @@ import Testing
         #expect(try measure(v + "/mnt") >= 4 << 20)
     }
 
-    @Test func aTenThousandDeepChainNeedsNoRecursion() throws {
-        let t = try TempDir("du")
-        defer { t.remove() }
-        let v = t.sub("volume")
-        try makeDirectory(v)
-        // Made with mkdirat/openat: the full path is far beyond PATH_MAX.
+    /// A chain of `depth` directories below `v`, made with mkdirat/openat (the full path is far
+    /// beyond PATH_MAX), with a 5,000-byte file every 1,000 levels and one at the bottom.
+    func chain(_ v: String, depth: Int) throws {
         var fd = open(v, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        for i in 0..<10_000 {
+        for i in 0..<depth {
             #expect(mkdirat(fd, "d", 0o755) == 0)
             if i % 1000 == 0 {
                 let f = openat(fd, "f.log", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
@@ -140,8 +138,152 @@ import Testing
         _ = write(f, bytes(70_000), 70_000)
         close(f)
         close(fd)
-        let used = try measure(v)
-        #expect(used == (try du(v)))
-        #expect(used >= 10_000 * 4096)
+    }
+
+    @Test func aTenThousandDeepChainNeedsNoRecursionAndEqualsDuWithABudgetBeyondIt() throws {
+        let t = try TempDir("du")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        try makeDirectory(v)
+        try chain(v, depth: 10_000)
+        // One descriptor per level: the daemon raises RLIMIT_NOFILE the same way.
+        ResourceLimits.raiseOpenFiles()
+        let usage = DiskUsage.measure(
+            try Descriptor.openDirectory(path: v), budget: DiskUsage.Budget(maxDepth: 10_001, maxEntries: 1_000_000))
+        #expect(usage.limit == nil && usage.skipped == 0)
+        #expect(usage.bytes == (try du(v)))
+        #expect(usage.bytes >= 10_000 * 4096)
+        #expect(usage.files == 11)
+    }
+
+    @Test func aTreeDeeperThanTheDepthBudgetIsCountedDownToItAndSaysSo() throws {
+        let t = try TempDir("du")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        try makeDirectory(v)
+        try chain(v, depth: 1000)
+        let usage = try DiskUsage.measure(Descriptor.openDirectory(path: v))
+        #expect(usage.limit == .depth)
+        // Levels 1...256 are counted: 256 directories and the file at level 1, nothing deeper.
+        #expect(usage.entries == 257)
+        #expect(usage.files == 1)
+        let full = try du(v)
+        #expect(usage.bytes >= 257 * 4096 && usage.bytes < full)
+        // The old entry point gives the same lower bound.
+        #expect(DiskUsage.allocatedBytes(try Descriptor.openDirectory(path: v)) == usage.bytes)
+    }
+
+    @Test func aDirectoryWiderThanTheEntryBudgetStopsTheWalkAndSaysSo() throws {
+        let t = try TempDir("du")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        try makeDirectory(v)
+        for i in 0..<1000 { try writeFile(v + "/f\(i).log", bytes(10)) }
+        let budget = DiskUsage.Budget(maxDepth: 256, maxEntries: 100)
+        let usage = DiskUsage.measure(try Descriptor.openDirectory(path: v), budget: budget)
+        #expect(usage.limit == .entries)
+        #expect(usage.entries == 100 && usage.files == 100)
+        let exact = DiskUsage.measure(
+            try Descriptor.openDirectory(path: v), budget: DiskUsage.Budget(maxDepth: 256, maxEntries: 1000))
+        let full = try du(v)
+        #expect(exact.limit == nil && exact.entries == 1000 && exact.bytes == full)
+    }
+
+    /// A Postgres-like volume with everything du must get right at once: a data file, a sparse
+    /// file, hard links (inside, and to a file outside the tree), a nested mount, a symlink loop,
+    /// a bind mount of an ancestor, FIFOs and empty files.
+    @Test func aVolumeWithEveryKindOfEntryEqualsDu() throws {
+        let t = try TempDir("du")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        for d in ["", "/base", "/base/16384", "/pg_wal", "/mnt", "/loop"] { try makeDirectory(v + d) }
+        try writeFile(v + "/base/16384/1259", bytes(1 << 20))
+        try writeFile(v + "/PG_VERSION", bytes(3))
+        try writeFile(v + "/postmaster.pid", [])
+        let fd = open(v + "/pg_wal/000000010000000000000001", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(ftruncate(fd, 16 << 20) == 0)
+        #expect(pwrite(fd, "x", 1, 8 << 20) == 1)
+        close(fd)
+        #expect(link(v + "/base/16384/1259", v + "/base/16384/1259.again") == 0)
+        try writeFile(t.sub("outside"), bytes(300_000))
+        #expect(link(t.sub("outside"), v + "/linked-from-outside") == 0)
+        try makeSymlink(v + "/self", to: "self")
+        try makeSymlink(v + "/up", to: "..")
+        try makeFIFO(v + "/fifo")
+        try #require(mount("tmpfs", v + "/mnt", "tmpfs", 0, "size=16m") == 0, "mount: \(errno)")
+        defer { #expect(umount2(v + "/mnt", 0) == 0) }
+        try writeFile(v + "/mnt/big.bin", bytes(4 << 20))
+        try #require(mount(v, v + "/loop", nil, UInt(MS_BIND), nil) == 0, "bind: \(errno)")
+        defer { #expect(umount2(v + "/loop", 0) == 0) }
+
+        let usage = try DiskUsage.measure(Descriptor.openDirectory(path: v))
+        #expect(usage.bytes == (try du(v)))
+        #expect(usage.limit == nil && usage.skipped == 0)
+        #expect(usage.holdsData)
+        #expect(usage.bytes < 4 << 20, "neither the tmpfs nor the sparse file's holes count")
+    }
+
+    @Test func emptyDirectoriesAndEmptyFilesHoldNoData() throws {
+        let t = try TempDir("du")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        for d in ["", "/a", "/a/b", "/c"] { try makeDirectory(v + d) }
+        try writeFile(v + "/a/empty.jsonl", [])
+        let fd = open(v + "/c/holes", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        #expect(ftruncate(fd, 1 << 30) == 0)
+        close(fd)
+        var usage = try DiskUsage.measure(Descriptor.openDirectory(path: v))
+        #expect(!usage.holdsData && usage.dataBytes == 0)
+        let full = try du(v)
+        #expect(usage.bytes == full && usage.bytes >= 4 * 4096)
+        try writeFile(v + "/a/b/one", bytes(1))
+        usage = try DiskUsage.measure(Descriptor.openDirectory(path: v))
+        #expect(usage.holdsData && usage.dataBytes >= 512)
+    }
+
+    @Test func aDirectorySwappedForASymlinkDuringTheWalkNeverCountsWhatItPointsAt() throws {
+        let t = try TempDir("du")
+        defer { t.remove() }
+        let outside = t.sub("outside")
+        try makeDirectory(outside)
+        try writeFile(outside + "/huge.bin", bytes(8 << 20))
+        let v = t.sub("volume")
+        try makeDirectory(v)
+        for i in 0..<30 {
+            try makeDirectory(v + "/d\(i)")
+            for j in 0..<20 { try writeFile(v + "/d\(i)/f\(j).log", bytes(100)) }
+        }
+        let quiet = try measure(v)
+        let stop = Flag()
+        let swapper = Thread {
+            // Keep replacing d7 with a symlink to the outside, and with another directory.
+            while !stop.value.load(ordering: .relaxed) {
+                rename(v + "/d7", v + "/d7.real")
+                symlink(outside, v + "/d7")
+                unlink(v + "/d7")
+                symlink("d7", v + "/d7")
+                unlink(v + "/d7")
+                mkdir(v + "/d7", 0o755)
+                rmdir(v + "/d7")
+                rename(v + "/d7.real", v + "/d7")
+                stop.count.wrappingAdd(1, ordering: .relaxed)
+            }
+            stop.done.store(true, ordering: .relaxed)
+        }
+        swapper.start()
+        // At least 200 walks, and on until 1,000 swaps ran alongside them: counted, not timed.
+        var walks = 0
+        var largest: Int64 = 0
+        while walks < 200 || (stop.count.load(ordering: .relaxed) <= 1000 && walks < 100_000) {
+            let usage = try DiskUsage.measure(Descriptor.openDirectory(path: v))
+            largest = max(largest, usage.bytes)
+            #expect(usage.limit == nil)
+            walks += 1
+        }
+        stop.value.store(true, ordering: .relaxed)
+        while !stop.done.load(ordering: .relaxed) { usleep(1000) }
+        #expect(stop.count.load(ordering: .relaxed) > 1000, "the race must really have run")
+        #expect(largest < quiet + (1 << 20), "the symlink's target is never counted")
+        #expect(try measure(v) == quiet)
     }
 }

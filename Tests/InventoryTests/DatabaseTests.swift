@@ -55,6 +55,42 @@ import Testing
         #expect(sqlite("SELECT count(*) FROM sqlite_master WHERE name = 'doctor_counts'", box.dbPath) == "0")
     }
 
+    @Test func aVersion4IndexGainsRememberedLayers() throws {
+        let box = Sandbox()
+        do { try box.inventory().saveVolumeBaselines(["/v/a": 3], at: 100) }
+        #expect(sqlite("DROP TABLE container_layers", box.dbPath) == "")
+        #expect(sqlite("PRAGMA user_version = 4", box.dbPath) == "")
+        let index = try box.inventory()
+        #expect(sqlite("PRAGMA user_version", box.dbPath) == String(Inventory.schemaVersion))
+        #expect(try index.volumeBaselines()["/v/a"]?.files == 3)
+        let snapshots = "/var/lib/rancher/k3s/agent/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots"
+        let id = String(repeating: "ab12cd34", count: 8)
+        try index.rememberLayers(
+            [
+                RememberedLayer(
+                    snapshot: "27", containerID: id, podUID: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", pod: "observer-0",
+                    namespace: "observer-prod", container: "observer"),
+                RememberedLayer(snapshot: "3"),
+            ], snapshots: snapshots, now: 100)
+        // A later sighting that knows less keeps what was known; one that knows more adds it.
+        try index.rememberLayers(
+            [RememberedLayer(snapshot: "27"), RememberedLayer(snapshot: "3", namespace: "db-prod")],
+            snapshots: snapshots,
+            now: 160)
+        try index.rememberLayers([RememberedLayer(snapshot: "27")], snapshots: "/elsewhere/snapshots", now: 170)
+        let layers = try box.inventory().rememberedLayers(snapshots: snapshots)
+        #expect(layers.map(\.snapshot) == ["3", "27"])
+        #expect(
+            layers.last
+                == RememberedLayer(
+                    snapshot: "27", containerID: id, podUID: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", pod: "observer-0",
+                    namespace: "observer-prod", container: "observer", firstSeen: 100, lastLive: 160))
+        #expect(layers.first?.namespace == "db-prod")
+        try index.forgetLayers(["27"], snapshots: snapshots)
+        #expect(try index.rememberedLayers(snapshots: snapshots).map(\.snapshot) == ["3"])
+        #expect(try index.rememberedLayers(snapshots: "/elsewhere/snapshots").map(\.snapshot) == ["27"])
+    }
+
     @Test func lockedIndexIsReportedAsLocked() throws {
         let box = Sandbox()
         let v = box.volume("ns", "data")

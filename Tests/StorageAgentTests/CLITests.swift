@@ -11,8 +11,8 @@ import Testing
         "deleted", "volume_state",
     ]
     static let pvcKeys: Set<String> = [
-        "namespace", "pvc", "pv", "path", "state", "source", "files", "bytes", "last_write", "uid", "gid", "capacity",
-        "mounts",
+        "namespace", "pvc", "pv", "path", "state", "source", "files", "bytes", "used_bytes", "last_write", "uid", "gid",
+        "capacity", "mounts",
     ]
 
     @Test func queryScansFirstAndPrintsTheContractJSON() throws {

@@ -8,7 +8,8 @@ import Testing
 /// The `ephemeral` command on a node with real overlay mounts (EphemeralNode).
 @Suite struct EphemeralTests {
     static let keys: Set<String> = [
-        "path", "container_path", "size", "mtime", "snapshot", "pod", "namespace", "container",
+        "path", "container_path", "size", "mtime", "snapshot", "pod", "namespace", "container", "state",
+        "rescued_bytes",
     ]
 
     @Test func commandPrintsTheContractJSONAndATable() throws {
@@ -29,6 +30,7 @@ import Testing
         #expect(scalp["pod"] as? String == "observer-7d9f8b6c5-x2x4q")
         #expect(scalp["namespace"] as? String == "observer-prod")
         #expect(scalp["container"] as? String == "observer")
+        #expect(scalp["state"] as? String == "live" && scalp["rescued_bytes"] as? Int == 0)
         let unknown = rows[2]
         #expect(unknown["path"] as? String == "\(s)/3/fs/app/data/observer.jsonl")
         #expect(unknown["container_path"] as? String == "/app/data/observer.jsonl")
@@ -48,10 +50,32 @@ import Testing
         #expect(lines.count == 1 + 4 + 1)
         #expect(
             lines.first?.split(separator: " ").map(String.init) == [
-                "PATH", "CONTAINER-PATH", "SIZE", "MODIFIED", "POD", "NAMESPACE",
+                "PATH", "CONTAINER-PATH", "SIZE", "MODIFIED", "STATE", "POD", "NAMESPACE",
             ])
         #expect(lines.last == "4 files, 30B at risk in 3 writable layers")
         #expect(lines[3].split(separator: " ").suffix(2) == ["-", "-"])
+    }
+
+    @Test func anExitedContainersFilesAreListedWithThePodTheyBelongedTo() throws {
+        let node = try EphemeralNode.running()
+        #expect(node.agent(["ephemeral", "--json"]).status == 0, "seen running: remembered")
+        node.stop(upper: 2)
+        let r = node.agent(["ephemeral", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.json
+        #expect(rows.count == 4)
+        let exited = rows.filter { $0["snapshot"] as? String == "2" }
+        #expect(exited.count == 2)
+        for row in exited {
+            #expect(row["state"] as? String == "exited")
+            #expect(
+                row["pod"] as? String == "observer-7d9f8b6c5-x2x4q" && row["namespace"] as? String == "observer-prod")
+            #expect(row["container"] as? String == "observer" && row["rescued_bytes"] as? Int == 0)
+        }
+        #expect(rows.filter { $0["snapshot"] as? String != "2" }.allSatisfy { $0["state"] as? String == "live" })
+        let table = node.agent(["ephemeral"])
+        #expect(table.stdout.hasSuffix("4 files, 30B at risk in 3 writable layers (1 of exited containers)\n"))
+        #expect(table.stdout.split(separator: "\n")[1].contains(" exited "))
     }
 
     @Test func nothingLiveIsExitOneAfterAnEmptyAnswer() {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Inventory
 import TestSupport
 import Testing
 
@@ -58,7 +59,8 @@ import Testing
         expectOneLine(r, 65, "schema version 42")
         #expect(
             r.stderr.hasSuffix(
-                "newer than this storage-agent supports (4); upgrade storage-agent or pass --db with another file\n"))
+                "newer than this storage-agent supports (\(Inventory.schemaVersion)); upgrade storage-agent or pass --db with another file\n"
+            ))
     }
 
     @Test func corruptIndexIsRebuiltWithAWarning() {

@@ -60,7 +60,7 @@ import Testing
         let applied = h.links("--apply", "--json")
         #expect(applied.status == 0, "\(applied.stderr)")
         let row = try #require(applied.json.first)
-        #expect(Set(row.keys) == ["link", "target", "namespace", "pvc", "owner", "state"])
+        #expect(Set(row.keys) == ["link", "target", "namespace", "pvc", "owner", "state", "detail", "hint"])
         #expect(row["state"] as? String == "ok")
         #expect(row["owner"] as? String == "1000:1000")
         #expect(row["target"] as? String == h.volume)

@@ -4,7 +4,6 @@ import Glibc
 extension EphemeralNode {
     package static let podA = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
     package static let podC = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d"
-    package static let cid = String(repeating: "ab12cd34", count: 8)
 
     /// Snapshot 1 is the image layer; 2 (pod A, cgroupfs driver), 3 (no pod) and 4 (pod C, systemd
     /// driver, two containers) are writable layers of running "containers".
@@ -49,7 +48,7 @@ extension EphemeralNode {
         node.mkdirs("\(pods)/\(podC)/containers/init-chown")
 
         let pidA = try node.hold(upper: 2, lower: 1)
-        try node.moveToCgroup(pidA, "kubepods/besteffort/pod\(podA)/\(cid)")
+        try node.moveToCgroup(pidA, "kubepods/besteffort/pod\(podA)/\(node.idA)")
         let rootfs = "\(node.dir)/run/3/rootfs"
         _ = try node.hold(
             upper: 3, lower: 1,
@@ -58,7 +57,7 @@ extension EphemeralNode {
         )
         let pidC = try node.hold(upper: 4, lower: 1)
         let slice = "kubepods-burstable-pod" + String(podC.map { $0 == "-" ? "_" : $0 }) + ".slice"
-        try node.moveToCgroup(pidC, "kubepods.slice/kubepods-burstable.slice/\(slice)/cri-containerd-\(cid).scope")
+        try node.moveToCgroup(pidC, "kubepods.slice/kubepods-burstable.slice/\(slice)/cri-containerd-\(node.idC).scope")
         return node
     }
 

@@ -10,8 +10,21 @@ package final class EphemeralNode {
     package var snapshots: String { containerd + "/io.containerd.snapshotter.v1.overlayfs/snapshots" }
     package var kubelet: String { dir + "/kubelet" }
     private var holders: [Process] = []
+    /// The process holding each writable layer's overlay (its "container"), by snapshot number.
+    package private(set) var holderPIDs: [Int: Int32] = [:]
     private var cgroupDirs: [String] = []
     package let tag = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    /// Container ids of this node's "containers": 64 hex digits, unique as containerd's are (tests
+    /// run side by side, and every node's processes are in the one /proc).
+    package let idA = EphemeralNode.randomContainerID()
+    package let idC = EphemeralNode.randomContainerID()
+
+    package static func randomContainerID() -> String {
+        (0..<4).map { _ in
+            let hex = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
+    }
 
     package init() {
         // A space in every path: the kernel shows it as \040 in mountinfo.
@@ -85,12 +98,44 @@ package final class EphemeralNode {
         holders.append(p)
         let pid = p.processIdentifier
         for _ in 0..<200 {
-            if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "sleep\n" { return pid }
+            if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "sleep\n" {
+                holderPIDs[upper] = pid
+                return pid
+            }
             if !p.isRunning { break }
             usleep(50_000)
         }
         let why = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         throw NodeError(message: "overlay holder for snapshot \(upper) did not start: \(why)")
+    }
+
+    /// The container holding snapshot `upper` exits, as when containerd deletes its task: the process
+    /// dies with its mount namespace, so the overlay is unmounted and the snapshot stays.
+    package func stop(upper: Int) {
+        guard let pid = holderPIDs.removeValue(forKey: upper), pid > 1,
+            let p = holders.first(where: { $0.processIdentifier == pid }), p.isRunning
+        else { return }
+        kill(pid, SIGKILL)
+        p.waitUntilExit()
+    }
+
+    /// A process of a container without a layer of its own: `sleep` in a private mount namespace,
+    /// moved to `cgroup` (relative, as for `moveToCgroup`).
+    package func sleeper(cgroup: String) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        p.arguments = ["--mount", "--propagation", "private", "/bin/sleep", "300"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        holders.append(p)
+        let pid = p.processIdentifier
+        for _ in 0..<200 {
+            if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "sleep\n" { break }
+            usleep(50_000)
+        }
+        try moveToCgroup(pid, cgroup)
+        return pid
     }
 
     /// Creates `relative` (slash-separated) in the first writable cgroup hierarchy and moves `pid` there.

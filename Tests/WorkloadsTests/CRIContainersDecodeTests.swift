@@ -13,7 +13,7 @@ import Workloads
             {"containers": [
               {"id": "\#(id)", "podSandboxId": "x", "metadata": {"name": "app", "attempt": 0},
                "labels": {"io.kubernetes.container.name": "observer", "io.kubernetes.pod.name": "observer-0",
-                          "io.kubernetes.pod.namespace": "observer-prod", "io.kubernetes.pod.uid": "u-1"},
+                          "io.kubernetes.pod.namespace": "observer-prod", "io.kubernetes.pod.uid": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},
                "state": "CONTAINER_RUNNING", "createdAt": "1770076800000000000"},
               {"id": "short", "metadata": {"name": "sidecar"}},
               {"metadata": {"name": "no-id"}},
@@ -24,7 +24,8 @@ import Workloads
         #expect(
             cri.byID[id]
                 == CRIContainers.Entry(
-                    podUID: "u-1", pod: "observer-0", namespace: "observer-prod", container: "observer"))
+                    podUID: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", pod: "observer-0", namespace: "observer-prod",
+                    container: "observer"))
         // Without the kubelet's container-name label, the runtime's metadata name.
         #expect(cri.byID["short"] == CRIContainers.Entry(podUID: nil, pod: nil, namespace: nil, container: "sidecar"))
     }

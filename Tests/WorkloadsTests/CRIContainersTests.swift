@@ -33,14 +33,4 @@ import Testing
         #expect(throws: JSONError.self) { try CRIContainers.parse(Array(#"{"items": []}"#.utf8)) }
         #expect(throws: JSONError.self) { try CRIContainers.parse(Array("not json".utf8)) }
     }
-
-    @Test func containerIDFromBothCgroupDrivers() {
-        let cgroupfs = "0::/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/\(Self.id)\n"
-        let systemd = "0::/kubepods.slice/kubepods-pod0f1e2d3c.slice/cri-containerd-\(Self.id).scope\n"
-        for text in [cgroupfs, systemd] { #expect(CRIContainers.containerID(cgroup: Array(text.utf8)) == Self.id) }
-        let upper = "0::/kubepods/pod1/" + Self.id.uppercased() + "\n"
-        for text in ["0::/kubepods/pod1/abc\n", upper, "0::/\n", ""] {
-            #expect(CRIContainers.containerID(cgroup: Array(text.utf8)) == nil, "\(text)")
-        }
-    }
 }

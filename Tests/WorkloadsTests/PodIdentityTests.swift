@@ -6,21 +6,6 @@ import Testing
 @Suite struct PodIdentityTests {
     let uid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
-    @Test func podUIDFromBothCgroupDrivers() {
-        let systemd =
-            "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/cri-containerd-ab12.scope\n"
-        let guaranteed =
-            "0::/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/cri-containerd-ab.scope\n"
-        let cgroupfs = "12:memory:/x\n9:name=systemd:/kubepods/besteffort/pod\(uid)/ab12cd\n"
-        let nested = "0::/docker/abc/kubepods/pod\(uid)/ab12cd\n"
-        for text in [systemd, guaranteed, cgroupfs, nested] {
-            #expect(PodIdentity.podUID(cgroup: Array(text.utf8)) == uid, "\(text)")
-        }
-        for text in ["0::/user.slice/pod\(uid)\n", "0::/kubepods/pod../../etc/x\n", "0::/\n", "garbage"] {
-            #expect(PodIdentity.podUID(cgroup: Array(text.utf8)) == nil, "\(text)")
-        }
-    }
-
     @Test func podNameIsTheLastNonLocalLineBeforeHostAliases() {
         let managed = """
             # Kubernetes-managed hosts file.

@@ -32,7 +32,7 @@ import Testing
                     pathBytes: Array("\(s)/2/fs/app/data/assets/scalp/20260203_09.jsonl".utf8),
                     containerPathBytes: Array("/app/data/assets/scalp/20260203_09.jsonl".utf8), size: 16,
                     mtimeNs: 1_770_077_100_000_000_000, snapshot: "2", pod: "observer-7d9f8b6c5-x2x4q",
-                    namespace: "observer-prod", container: "observer"))
+                    namespace: "observer-prod", container: "observer", containerID: node.idA))
         let db = try #require(files.last)
         #expect(db.pod == "postgres-0" && db.namespace == "db-prod" && db.container == nil)
     }

@@ -213,9 +213,11 @@ class Node:
                         *([f"--after-cursor={cursor}"] if cursor else []), *args).stdout
 
     def journal(self, after=None, **match):
-        """This node's storage-agent entries (with FIELD=value matches) as dicts, oldest first."""
-        out = self._journal(after, "-o", "json", *[f"{k}={v}" for k, v in match.items()])
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        """This node's storage-agent entries (with FIELD=value matches) as dicts, oldest first.
+        The matches are applied here: journalctl 252 returns nothing for --after-cursor with them."""
+        out = self._journal(after, "-o", "json")
+        entries = [json.loads(line) for line in out.splitlines() if line.strip()]
+        return [e for e in entries if all(e.get(k) == str(v) for k, v in match.items())]
 
     def log(self, after=None, explain=False):
         """This node's storage-agent journal as text: messages only, or `-x` with the catalog's."""

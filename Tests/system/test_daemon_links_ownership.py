@@ -1,9 +1,10 @@
 """The daemon keeps links true and volumes owned, and says so in the journal."""
 
 import os
+import subprocess
 import time
 
-from conftest import journal, wait_for
+from conftest import alerts, journal, wait_for
 
 
 def test_new_files_are_given_to_the_owner_as_inotify_reports_them(tree, daemon):
@@ -44,8 +45,47 @@ def test_a_link_conflict_is_raised_and_the_directory_left_alone(tree, daemon):
     assert got[0]["MESSAGE_ID"] == "f7d040cf08904787b26bd812ddf2a6ed"
     assert "a directory with 1 files" in got[0]["MESSAGE"]
     assert os.path.isdir(link) and os.listdir(link) == ["old.jsonl"]
-    # Moved aside by the operator: the next reconcile (here: a reload) makes the link and resolves.
+    # Two more reconciles (reloads) see the same conflict: it is logged once, and sent once.
+    daemon.reload()
+    daemon.reload()
+    assert daemon.output().count(f"link {link}: conflict:") == 1, daemon.output()
+    assert f"fix: move it aside by hand (it may hold data): sudo mv {link} {link}.old" in daemon.output()
+    assert len(journal("STORAGE_AGENT_ALERT", "link-conflict", FILE_PATH=link)) == 1
+    # Moved aside by the operator: the next reconcile (here: a reload) makes the link and resolves,
+    # saying what recovered rather than repeating the conflict.
     os.rename(link, link + ".compose-era")
     daemon.reload()
     assert wait_for(lambda: os.path.islink(link))
-    assert wait_for(lambda: journal("STORAGE_AGENT_ALERT", "link-conflict", FILE_PATH=link, STORAGE_AGENT_STATE="resolved"))
+    resolved = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "link-conflict", FILE_PATH=link,
+                                        STORAGE_AGENT_STATE="resolved"))
+    assert len(resolved) == 1
+    assert resolved[0]["MESSAGE"].endswith("any more: it works again"), resolved[0]["MESSAGE"]
+    assert "directory with" not in resolved[0]["MESSAGE"]
+
+
+def test_fix_ownership_by_hand_resolves_at_once_and_the_daemon_does_not_send_it_again(tree, daemon):
+    v = tree.volume("obs", f"byhand-{tree.tag}")
+    outside = os.path.join(tree.dir, "outside-secret")
+    tree.write(outside, "secret\n")
+    planted = os.path.join(v, "planted.jsonl")
+    os.link(outside, planted)
+    tree.write_config(f"volumes:\n  - pvc: obs/byhand-{tree.tag}\n    fix_ownership: true\n")
+    daemon.start()
+    assert wait_for(lambda: journal("STORAGE_AGENT_ALERT", "ownership-unfixable", VOLUME_PATH=v))
+    # The operator removes the hard link and fixes the volume by hand.
+    os.unlink(planted)
+    fixed = subprocess.run([daemon.bin, "--config", tree.config_path, "fix-ownership", f"obs/byhand-{tree.tag}"],
+                           capture_output=True, text=True)
+    assert fixed.returncode == 0, fixed.stderr
+    assert f"resolved ownership-unfixable for {v}" in fixed.stdout
+    resolved = journal("STORAGE_AGENT_ALERT", "ownership-unfixable", VOLUME_PATH=v, STORAGE_AGENT_STATE="resolved")
+    assert len(resolved) == 1, "sent by the command itself, at once"
+    assert resolved[0]["MESSAGE"] == (f"Every entry in PVC obs/byhand-{tree.tag} was given to 999:999: "
+                                      "storage-agent fix-ownership refused none")
+    assert resolved[0]["PRIORITY"] == "6"
+    assert [a["state"] for a in alerts(daemon.bin, tree, all=True)
+            if a["type"] == "ownership-unfixable" and a["subject"] == v] == ["resolved"]
+    # The daemon's next full cycle does not send it again.
+    daemon.reload()
+    time.sleep(0.5)
+    assert len(journal("STORAGE_AGENT_ALERT", "ownership-unfixable", VOLUME_PATH=v)) == 2

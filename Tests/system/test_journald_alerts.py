@@ -1,5 +1,6 @@
 """Each alert type provoked on a real tree and read back from a real journal."""
 
+import json
 import os
 import shutil
 import signal
@@ -130,6 +131,11 @@ def test_file_truncated_names_the_file_in_its_field(tree, daemon):
     assert got[0]["TRACK"] == "swing"
 
 
+def du(path):
+    """What `du -s -B1 -x PATH` prints, in bytes."""
+    return int(subprocess.run(["du", "-s", "-B1", "-x", path], capture_output=True, text=True, check=True).stdout.split()[0])
+
+
 def test_volume_recreated_says_what_is_stranded_where(tree, daemon):
     old = tree.volume("obs", f"rec-{tree.tag}")
     tree.write(os.path.join(old, "observer.jsonl"), "{}\n" * 10)
@@ -140,9 +146,44 @@ def test_volume_recreated_says_what_is_stranded_where(tree, daemon):
     assert len(got) == 1
     check_common(got[0], "volume-recreated")
     assert got[0]["VOLUME_PATH"] == old
-    assert got[0]["BYTES"] == "30"
+    assert got[0]["BYTES"] == str(du(old)), "allocated bytes, as du counts them"
     assert got[0]["FILES"] == "1"
     assert new in got[0]["MESSAGE"] and old in got[0]["MESSAGE"]
+
+
+def test_a_recreated_postgres_pvc_with_no_indexed_file_is_heard(tree, daemon):
+    # The old directory holds only what Postgres writes: no *.jsonl, no *.log.
+    old = tree.volume("observer-prod", f"db-{tree.tag}")
+    os.makedirs(os.path.join(old, "base", "16384"))
+    with open(os.path.join(old, "base", "16384", "1259"), "wb") as f:
+        f.write(os.urandom(1 << 20))
+    tree.write(os.path.join(old, "PG_VERSION"), "16\n")
+    daemon.start()
+    time.sleep(1.1)
+    new = tree.volume("observer-prod", f"db-{tree.tag}")
+    got = wait_for(lambda: entries("volume-recreated", PVC_NAME=f"db-{tree.tag}"))
+    assert len(got) == 1, daemon.output()
+    check_common(got[0], "volume-recreated")
+    assert got[0]["VOLUME_PATH"] == old
+    assert int(got[0]["BYTES"]) >= 1 << 20
+    assert got[0]["BYTES"] == str(du(old))
+    assert got[0]["FILES"] == "0"
+    # pvc list: USED is what du counts, next to the indexed FILES and SIZE.
+    listed = json.loads(subprocess.run([daemon.bin, "--config", tree.config_path, "pvc", "list", "--json"],
+                                       capture_output=True, text=True, check=True).stdout)
+    by_path = {row["path"]: row for row in listed}
+    assert by_path[old]["files"] == 0 and by_path[old]["bytes"] == 0
+    for row in listed:
+        assert row["used_bytes"] == du(row["path"]), row
+    assert by_path[new]["state"] == "current"
+    # The data is copied over and the old directory emptied: resolved, in its own words.
+    shutil.rmtree(os.path.join(old, "base"))
+    os.unlink(os.path.join(old, "PG_VERSION"))
+    daemon.reload()
+    resolved = wait_for(lambda: entries("volume-recreated", PVC_NAME=f"db-{tree.tag}", STORAGE_AGENT_STATE="resolved"))
+    assert len(resolved) == 1, daemon.output()
+    check_common(resolved[0], "volume-recreated", "resolved")
+    assert resolved[0]["MESSAGE"] == f"PVC observer-prod/db-{tree.tag} has no data stranded in an older directory any more"
 
 
 def test_orphan_volume_when_no_pv_claims_it(tree, daemon):

@@ -52,43 +52,52 @@ class Container:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture
-def pod(tree, monkeypatch):
-    """A pod: its cgroup (cgroupfs-driver path), and its kubelet directory."""
-    if not os.path.isdir(CGROUP):
-        pytest.fail(f"{CGROUP} (cgroup v1 name=systemd) is needed to place test containers in a pod cgroup")
-    uid = str(uuid.uuid4())
-    base = os.path.join(CGROUP, f"sa-test-{tree.tag}")
-    cid = uuid.uuid4().hex + uuid.uuid4().hex  # a container id: 64 hex digits, the cgroupfs leaf
-    cgroup_dir = os.path.join(base, "kubepods", "besteffort", f"pod{uid}", cid)
-    os.makedirs(cgroup_dir)
+def kubelet_pod(tree, uid, token=True):
+    """The kubelet's directory of pod UID (observer-0 in obs-<tag>): etc-hosts, one container and,
+    unless TOKEN is false, the service account's projected namespace file."""
     kubelet = os.path.join(tree.dir, "kubelet")
     pod_dir = os.path.join(kubelet, "pods", uid)
     os.makedirs(os.path.join(pod_dir, "containers", "observer"))
     with open(os.path.join(pod_dir, "etc-hosts"), "w") as f:
         f.write("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                 "10.42.0.17\tobserver-0\n")
-    projected = os.path.join(pod_dir, "volumes", "kubernetes.io~projected", "kube-api-access-x7k2p")
-    os.makedirs(projected)
-    with open(os.path.join(projected, "namespace"), "w") as f:
-        f.write(f"obs-{tree.tag}")
+    if token:
+        projected = os.path.join(pod_dir, "volumes", "kubernetes.io~projected", "kube-api-access-x7k2p")
+        os.makedirs(projected)
+        with open(os.path.join(projected, "namespace"), "w") as f:
+            f.write(f"obs-{tree.tag}")
+    return kubelet, pod_dir
+
+
+@pytest.fixture
+def pod(tree, monkeypatch):
+    """A pod: its cgroup (cgroupfs-driver path, a container id for each container), and its kubelet directory."""
+    if not os.path.isdir(CGROUP):
+        pytest.fail(f"{CGROUP} (cgroup v1 name=systemd) is needed to place test containers in a pod cgroup")
+    uid = str(uuid.uuid4())
+    base = os.path.join(CGROUP, f"sa-test-{tree.tag}")
+    kubelet, pod_dir = kubelet_pod(tree, uid)
     monkeypatch.setenv("STORAGE_AGENT_KUBELET_ROOT", kubelet)
     running = []
 
     def start(volume=None, read_only=False):
+        cid = uuid.uuid4().hex + uuid.uuid4().hex  # a container id: 64 hex digits, the cgroupfs leaf
+        cgroup_dir = os.path.join(base, "kubepods", "besteffort", f"pod{uid}", cid)
+        os.makedirs(cgroup_dir)
         c = Container(tree.dir, cgroup_dir, volume, read_only)
+        c.cid = cid
         running.append(c)
         return c
 
-    start.cid = cid
     start.pod_dir = pod_dir
     yield uid, start
     for c in running:
         c.stop()
     # Remove the cgroups bottom-up once empty.
-    for d in sorted((os.path.join(r, x) for r, ds, _ in os.walk(base) for x in ds), key=len, reverse=True):
-        os.rmdir(d)
-    os.rmdir(base)
+    if os.path.isdir(base):
+        for d in sorted((os.path.join(r, x) for r, ds, _ in os.walk(base) for x in ds), key=len, reverse=True):
+            os.rmdir(d)
+        os.rmdir(base)
 
 
 def agent(agent_bin, tree, *args):
@@ -208,12 +217,12 @@ def test_container_names_from_crictl_when_the_pod_has_several(agent_bin, tree, p
     NS = f"obs-{tree.tag}"
     os.makedirs(os.path.join(start.pod_dir, "containers", "sidecar"))  # two containers: the kubelet dir can't tell
     v = tree.volume(NS, "observer-data-pvc")
-    start(v)
+    c = start(v)
     plain = json.loads(agent(agent_bin, tree, "mounts", "--json").stdout)
     assert [m["container"] for m in plain] == [None]
     cri = os.path.join(tree.dir, "crictl.json")
     with open(cri, "w") as f:
-        json.dump({"containers": [{"id": start.cid, "podSandboxId": "s1", "metadata": {"name": "observer"},
+        json.dump({"containers": [{"id": c.cid, "podSandboxId": "s1", "metadata": {"name": "observer"},
                                    "labels": {"io.kubernetes.container.name": "observer",
                                               "io.kubernetes.pod.name": "observer-0",
                                               "io.kubernetes.pod.namespace": NS, "io.kubernetes.pod.uid": uid}}]}, f)
@@ -223,3 +232,68 @@ def test_container_names_from_crictl_when_the_pod_has_several(agent_bin, tree, p
     tree.write_config("kubernetes:\n  crictl_command: exit 2\n")
     failing = agent(agent_bin, tree, "mounts", "--json")
     assert failing.returncode == 0 and "container names from the kubelet directory only" in failing.stderr
+
+
+@pytest.fixture
+def containerd(tree):
+    """A real containerd of this test's own (design.md's recipe), stopped by PID at the end."""
+    from containerd import Containerd
+    base = os.path.join(tree.dir, "containerd")
+    c = Containerd(base, os.path.join(base, "root"), os.path.join(base, "state"))
+    yield c
+    c.stop()
+
+
+def test_an_exited_containers_layer_is_listed_with_its_pod_and_fires_until_the_container_is_removed(
+        tree, daemon, containerd, monkeypatch):
+    NS = f"obs-{tree.tag}"
+    uid = str(uuid.uuid4())
+    kubelet, _ = kubelet_pod(tree, uid)
+    monkeypatch.setenv("STORAGE_AGENT_KUBELET_ROOT", kubelet)
+    tree.write_config(f"ephemeral:\n  containerd_root: {containerd.root}\n")
+    v = tree.volume(NS, "observer-data-pvc")
+    labels = {"io.kubernetes.pod.uid": uid, "io.kubernetes.pod.name": "observer-0",
+              "io.kubernetes.pod.namespace": NS, "io.kubernetes.container.name": "observer"}
+    # The app writes its JSONL beside the volume, not into it: the incident.
+    cid = containerd.start(uid, labels, ["sh", "-c", "echo '{}' > /app/20261121_09.jsonl; sleep 600 & exec sleep 600"],
+                           mounts=[(v, "/app/data")], cgroup_prefix=f"sa-test-{tree.tag}")
+    n = containerd.snapshot_of(cid)
+    layer = os.path.join(containerd.snapshots, n, "fs")
+    assert wait_for(lambda: os.path.exists(os.path.join(layer, "app", "20261121_09.jsonl")))
+    daemon.start()
+
+    def firing():
+        return [a for a in alerts(daemon.bin, tree) if a["type"] == "ephemeral-writes" and a["subject"] == n]
+
+    assert wait_for(firing), daemon.output()
+    live = json.loads(agent(daemon.bin, tree, "ephemeral", "--json").stdout)
+    assert [(r["state"], r["pod"], r["namespace"], r["snapshot"]) for r in live] == [("live", "observer-0", NS, n)]
+
+    # The container exits; its task is deleted, the container is not removed (kubelet keeps the
+    # last dead one): the snapshot and its JSONL stay.
+    containerd.kill_and_delete_task(cid)
+    assert containerd.task_status(cid) is None and os.path.isdir(layer)
+    r = agent(daemon.bin, tree, "ephemeral", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert row["state"] == "exited" and row["rescued_bytes"] == 0
+    assert (row["pod"], row["namespace"], row["container"], row["snapshot"]) == ("observer-0", NS, "observer", n)
+    assert row["path"] == os.path.join(layer, "app", "20261121_09.jsonl") and row["container_path"] == "/app/20261121_09.jsonl"
+    table = agent(daemon.bin, tree, "ephemeral").stdout
+    assert " exited " in table and "(1 of exited containers)" in table
+    daemon.reload()
+    still = firing()
+    assert [a["state"] for a in still] == ["firing"], still
+    assert "exited container of pod " + NS + "/observer-0" in still[0]["message"]
+
+    # The container is removed: its snapshot goes, the data is gone, the alert resolves.
+    containerd.remove(cid)
+    assert wait_for(lambda: not os.path.exists(os.path.join(containerd.snapshots, n)), timeout=30)
+    gone = agent(daemon.bin, tree, "ephemeral", "--json")
+    assert gone.returncode == 1 and json.loads(gone.stdout) == []
+    daemon.reload()
+    assert wait_for(lambda: not firing()), firing()
+    resolved = [a for a in alerts(daemon.bin, tree, all=True) if a["type"] == "ephemeral-writes" and a["subject"] == n]
+    assert [a["state"] for a in resolved] == ["resolved"]

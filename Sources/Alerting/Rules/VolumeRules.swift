@@ -1,3 +1,4 @@
+import HostFS
 import Inventory
 import PVCResolver
 
@@ -9,32 +10,44 @@ package enum VolumeRules {
         AlertScope(.storageRootUnavailable), AlertScope(.ephemeralWrites, .withVolume),
     ]
 
+    /// - Parameter allocated: allocated space per volume path as last measured (du). A stale or
+    ///   orphan directory holds data when it has indexed files or anything that takes space: a
+    ///   recreated Postgres volume strands gigabytes without one JSONL file. BYTES is what it
+    ///   measured (indexed bytes when it was not measured).
     package static func conditions(
-        _ settings: AlertSettings, volumes: [VolumeRecord], problems: [ResolveProblem]
+        _ settings: AlertSettings, volumes: [VolumeRecord], problems: [ResolveProblem],
+        allocated: [String: DiskUsage.Usage] = [:]
     ) -> [AlertCondition] {
         let live = volumes.filter { $0.goneAt == nil }
+        func holdsData(_ v: VolumeRecord) -> Bool { v.files > 0 || allocated[v.path]?.holdsData == true }
+        func bytes(_ v: VolumeRecord) -> Int64 { allocated[v.path]?.bytes ?? v.bytes }
+        /// "34M", or "at least 34M" when a budget stopped the measurement.
+        func size(_ vs: [VolumeRecord]) -> String {
+            let total = Format.size(vs.reduce(0) { $0 + bytes($1) })
+            return vs.contains { allocated[$0.path]?.limit != nil } ? "at least \(total)" : total
+        }
         var out = missing(settings.expected, live: live)
         for (claim, group) in Dictionary(grouping: live.filter { $0.claim != nil }, by: { $0.claim! }) {
             guard let current = group.first(where: { $0.state == .current }) else { continue }
-            let stranded = group.filter { $0.state == .stale && $0.files > 0 }
+            let stranded = group.filter { $0.state == .stale && holdsData($0) }
             guard let oldest = stranded.first else { continue }
-            let bytes = stranded.reduce(0) { $0 + $1.bytes }
+            let total = stranded.reduce(0) { $0 + bytes($1) }
             let files = stranded.reduce(0) { $0 + $1.files }
             out.append(
                 AlertCondition(
                     type: .volumeRecreated, subject: claim, namespace: current.namespace, pvc: current.pvc,
-                    pv: oldest.pv, volumePath: oldest.path, numbers: [("BYTES", bytes), ("FILES", files)],
-                    message: "PVC \(claim) was recreated: \(Format.size(bytes)) in \(files) files are stranded in "
+                    pv: oldest.pv, volumePath: oldest.path, numbers: [("BYTES", total), ("FILES", files)],
+                    message: "PVC \(claim) was recreated: \(size(stranded)) (\(files) indexed files) are stranded in "
                         + "\(stranded.map(\.path).joined(separator: ", ")); the current directory is \(current.path)"))
         }
-        for v in live where v.state == .orphan && v.files > 0 {
+        for v in live where v.state == .orphan && holdsData(v) {
             out.append(
                 AlertCondition(
                     type: .orphanVolume, subject: v.path, namespace: v.namespace, pvc: v.pvc, pv: v.pv,
-                    volumePath: v.path, numbers: [("BYTES", v.bytes), ("FILES", Int64(v.files))],
+                    volumePath: v.path, numbers: [("BYTES", bytes(v)), ("FILES", Int64(v.files))],
                     message:
-                        "Volume directory \(v.path) is claimed by no PersistentVolume and holds \(Format.size(v.bytes)) "
-                        + "in \(v.files) files"))
+                        "Volume directory \(v.path) is claimed by no PersistentVolume and holds \(size([v])) "
+                        + "(\(v.files) indexed files)"))
         }
         for v in live where v.state == .ephemeral && v.files > 0 {
             out.append(

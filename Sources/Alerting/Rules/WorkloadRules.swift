@@ -1,6 +1,7 @@
 import Workloads
 
-/// ephemeral-writes for containers' writable layers (one alert per layer), and volume-unmounted
+/// ephemeral-writes for containers' writable layers (one alert per layer, live or exited: it stays
+/// firing while an exited container's layer still holds the files), and volume-unmounted
 /// for expected mounts that no running container of the namespace has.
 package enum WorkloadRules {
     /// Layer alerts carry no VOLUME_PATH; emptyDir ones (VolumeRules) do.
@@ -19,9 +20,11 @@ package enum WorkloadRules {
                 type: .ephemeralWrites, subject: snapshot, namespace: list[0].namespace,
                 filePath: dirs.count == 1 ? "/" + dirs.first! : nil,
                 numbers: [("BYTES", bytes), ("FILES", Int64(list.count))],
-                message:
-                    "\(list.count) tracked files (\(Format.size(bytes))) are written into the writable layer of \(who), "
-                    + "not into a volume: they vanish when the pod restarts")
+                message: list[0].state == .exited
+                    ? "\(list.count) tracked files (\(Format.size(bytes))) remain in the writable layer of an exited "
+                        + "container of \(who), not in a volume: they vanish when the container is removed"
+                    : "\(list.count) tracked files (\(Format.size(bytes))) are written into the writable layer of \(who), "
+                        + "not into a volume: they vanish when the pod restarts")
         }
     }
 

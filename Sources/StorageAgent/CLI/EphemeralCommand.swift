@@ -8,24 +8,37 @@ struct EphemeralCommand: ParsableCommand {
         commandName: "ephemeral",
         abstract: "Tracked files living in container writable layers, not in a PVC.",
         discussion: """
-            Lists files matching index.include in the writable (upper) overlay layer of every running \
-            container under ephemeral.containerd_root. They are lost when the container restarts: usually \
-            a volume is not mounted where the application writes. POD, NAMESPACE and the container come \
-            from the process's pod cgroup and the kubelet's pod directory; "-" (null in JSON) means \
-            unknown. Exit 1 when nothing is found.
+            Lists files matching index.include in the writable (upper) overlay layer of every container \
+            under ephemeral.containerd_root. STATE live: the container runs; they are lost when it restarts, \
+            usually because a volume is not mounted where the application writes. STATE exited: the \
+            container stopped but was not removed yet (the agent remembered its layer while it ran); they \
+            are lost when it is removed. POD, NAMESPACE and the container come from the process's pod \
+            cgroup, the kubelet's pod directory and crictl; "-" (null in JSON) means unknown. Exit 1 when \
+            nothing is found.
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Print a JSON array (keys: path container_path size mtime snapshot pod namespace container).")
+    @Flag(
+        help:
+            "Print a JSON array (keys: path container_path size mtime snapshot pod namespace container state rescued_bytes)."
+    )
     var json = false
 
     func run() throws {
         let context = try Context(global)
-        let scanner = context.config.ephemeralScanner
+        let scanner = context.ephemeralScanner(context.containerMounts())
         try Self.checkSnapshots(scanner, configSource: context.config.source)
-        let files = scanner.scan { path, reason in Context.warn("skipped writable layer \(path): \(reason)") }
+        let skipped = { (path: String, reason: String) in Context.warn("skipped writable layer \(path): \(reason)") }
+        let files: [EphemeralFile]
+        do {
+            let inventory = try context.openInventory()
+            files = try scanner.scan(remembering: inventory, now: SystemClock.nowNs() / 1_000_000_000, skipped: skipped)
+        } catch {
+            Context.warn("\(error); exited containers' layers are not known, live ones only")
+            files = scanner.scan(skipped: skipped)
+        }
         if json {
             Output.out(JSONWriter.lines(files, Self.json))
         } else {
@@ -62,22 +75,27 @@ struct EphemeralCommand: ParsableCommand {
             w.field("pod", f.pod)
             w.field("namespace", f.namespace)
             w.field("container", f.container)
+            w.field("state", f.state.rawValue)
+            w.field("rescued_bytes", f.rescuedBytes)
         }
     }
 
     static func table(_ files: [EphemeralFile]) -> String {
-        var table = Table(["PATH", "CONTAINER-PATH", "SIZE", "MODIFIED", "POD", "NAMESPACE"], rightAligned: [2])
+        var table = Table(
+            ["PATH", "CONTAINER-PATH", "SIZE", "MODIFIED", "STATE", "POD", "NAMESPACE"], rightAligned: [2])
         var bytes: Int64 = 0
         for f in files {
             bytes += f.size
             table.append([
                 RawName.display(f.pathBytes), RawName.display(f.containerPathBytes), Format.size(f.size),
-                SystemClock.local(ns: f.mtimeNs), f.pod ?? "-",
+                SystemClock.local(ns: f.mtimeNs), f.state.rawValue, f.pod ?? "-",
                 f.namespace ?? "-",
             ])
         }
         let layers = Set(files.map(\.snapshot)).count
+        let exited = Set(files.filter { $0.state == .exited }.map(\.snapshot)).count
         return table.render()
-            + "\(Format.count(Int64(files.count))) file\(files.count == 1 ? "" : "s"), \(Format.size(bytes)) at risk in \(layers) writable layer\(layers == 1 ? "" : "s")\n"
+            + "\(Format.count(Int64(files.count))) file\(files.count == 1 ? "" : "s"), \(Format.size(bytes)) at risk in \(layers) writable layer\(layers == 1 ? "" : "s")"
+            + (exited > 0 ? " (\(exited) of exited containers)" : "") + "\n"
     }
 }

@@ -1,6 +1,8 @@
 import Alerting
 import ArgumentParser
 import HostFS
+import Inventory
+import Journal
 import PVCResolver
 
 struct FixOwnershipCommand: ParsableCommand {
@@ -12,6 +14,8 @@ struct FixOwnershipCommand: ParsableCommand {
             those PVCs' current volumes, with their configured owner or the global one.
             Only directories and regular files are changed, by descriptor; symlinks, devices, FIFOs and
             sockets are never touched; hard-linked files are refused; setuid/setgid bits are cleared.
+            A volume fixed with nothing refused resolves its ownership-drift and ownership-unfixable
+            alerts at once.
             """
     )
 
@@ -48,8 +52,10 @@ struct FixOwnershipCommand: ParsableCommand {
                 targets.append((v, ownership.owner(for: v, force: true)!))
             }
         }
+        var fixed: [(Volume, Owner)] = []
         for (volume, owner) in targets {
             let r = ownership.fix(volume, owner: owner, dryRun: dryRun, verbose: verbose)
+            if !dryRun && r.refused.isEmpty && r.skipped.isEmpty { fixed.append((volume, owner)) }
             let name = volume.claim ?? volume.path
             var line = "\(name): \(Format.count(Int64(r.checked))) checked, \(Format.count(Int64(r.changed))) "
             line += dryRun ? "would change" : "changed"
@@ -75,6 +81,36 @@ struct FixOwnershipCommand: ParsableCommand {
             }
             for (p, reason) in r.refused { Output.out("  refused \(volume.path)/\(RawName.display(p)): \(reason)\n") }
             for (p, reason) in r.skipped { Context.warn("skipped \(volume.path)/\(RawName.display(p)): \(reason)") }
+        }
+        resolveFixed(fixed, context)
+    }
+
+    /// Volumes fixed with nothing refused or skipped: their ownership alerts are resolved now and
+    /// the resolved entries sent, so the daemon neither keeps them firing until its next
+    /// reconcile nor sends them again.
+    func resolveFixed(_ fixed: [(Volume, Owner)], _ context: Context) {
+        guard !fixed.isEmpty, Inventory.exists(at: context.config.database) else { return }
+        let keys = fixed.flatMap { volume, owner in
+            let name = volume.claim.map { "PVC \($0)" } ?? "volume \(volume.path)"
+            return [
+                (
+                    type: AlertType.ownershipDrift, subject: volume.path,
+                    message: String?("Every entry in \(name) belongs to \(owner) again (storage-agent fix-ownership)")
+                ),
+                (
+                    type: AlertType.ownershipUnfixable, subject: volume.path,
+                    message: String?(
+                        "Every entry in \(name) was given to \(owner): storage-agent fix-ownership refused none")
+                ),
+            ]
+        }
+        do {
+            let inventory = try Inventory(path: context.config.database)
+            let resolved = try AlertEngine.resolve(
+                inventory, keys, sink: JournalSink.command, now: SystemClock.nowNs() / 1_000_000_000)
+            for r in resolved { Output.out("resolved \(r.type) for \(r.subject)\n") }
+        } catch {
+            Context.warn("the ownership alerts could not be marked resolved: \(error.description)")
         }
     }
 }

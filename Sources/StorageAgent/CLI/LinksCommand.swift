@@ -1,16 +1,20 @@
+import Alerting
 import ArgumentParser
 import HostFS
 import Inventory
+import Journal
 
 struct LinksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "links",
-        abstract: "Friendly paths (volumes[].link) and their state: ok, missing, stale-target, conflict, unreachable.",
+        abstract:
+            "Friendly paths (volumes[].link) and their state: ok, missing, stale-target, conflict, unreachable, refused.",
         discussion: """
             With --apply: create missing links (and their parent directories, owned by the home directory's
             owner), retarget links to a PVC's current volume, and give the link's owner traverse access to
             the 0700 storage root with a POSIX ACL entry. Nothing that is not a link of ours is ever moved
-            or deleted.
+            or deleted: a conflict is fixed by hand (each one's fix: line says how). A link --apply made
+            work resolves its link-conflict and link-unreachable alerts at once.
             """
     )
 
@@ -19,7 +23,7 @@ struct LinksCommand: ParsableCommand {
     @Flag(help: "Make the links true.")
     var apply = false
 
-    @Flag(help: "Print a JSON array (keys: link target namespace pvc owner state).")
+    @Flag(help: "Print a JSON array (keys: link target namespace pvc owner state detail hint).")
     var json = false
 
     func run() throws {
@@ -41,6 +45,8 @@ struct LinksCommand: ParsableCommand {
                         w.field("pvc", s.pvc)
                         w.field("owner", s.owner?.description)
                         w.field("state", s.state.rawValue)
+                        w.field("detail", s.detail.isEmpty ? nil : s.detail)
+                        w.field("hint", s.hint.isEmpty ? nil : s.hint)
                     }
                 })
         } else {
@@ -52,7 +58,29 @@ struct LinksCommand: ParsableCommand {
                 ])
             }
             Output.out(table.render())
+            for s in statuses where !s.hint.isEmpty { Output.out("fix \(s.link): \(s.hint)\n") }
         }
+        if apply { resolveFixed(statuses, inventory) }
         if statuses.contains(where: { $0.state != .ok }) { throw ExitCode(1) }
+    }
+
+    /// Links that work now resolve their alerts at once: the daemon would only see it at its
+    /// next reconcile, and must not send them again.
+    private func resolveFixed(_ statuses: [LinkStatus], _ inventory: Inventory) {
+        let messages = LinkRules.resolvedMessages(statuses.map(\.check))
+        let keys = statuses.filter { $0.state == .ok }.flatMap { s in
+            [AlertType.linkConflict, .linkUnreachable].map { type in
+                (type: type, subject: s.link, message: messages[AlertEngine.key(type.rawValue, s.link)])
+            }
+        }
+        do {
+            let resolved = try AlertEngine.resolve(
+                inventory, keys, sink: JournalSink.command, now: SystemClock.nowNs() / 1_000_000_000)
+            if !json {
+                for r in resolved { Output.out("resolved \(r.type) for \(r.subject)\n") }
+            }
+        } catch {
+            Context.warn("the link alerts could not be marked resolved: \(error.description)")
+        }
     }
 }

@@ -7,9 +7,11 @@ struct MountsCommand: ParsableCommand {
         commandName: "mounts",
         abstract: "Which running container mounts which volume, where.",
         discussion: """
-            Reads /proc/<pid>/mountinfo of every process in a pod's cgroup (one per mount namespace) and
-            matches its mounts to the volumes in the index. Pod and container names come from the kubelet's
-            pod directory; what is not known there is null, never guessed.
+            Reads /proc/<pid>/mountinfo of every container in a pod's cgroup (one per container, by the \
+            container id in its cgroup path: its lowest pid) and matches its mounts to the volumes in the \
+            index. Pod and container names come from the kubelet's pod directory and crictl \
+            (kubernetes.crictl_command, or k3s crictl ps -o json on a k3s node); what is not known is null, \
+            never guessed.
             """
     )
 

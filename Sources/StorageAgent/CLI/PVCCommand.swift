@@ -15,14 +15,19 @@ struct PVCCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract:
-                "List volumes with their state, size and last write (from the index; scans first if there is none)."
+                "List volumes with their state, size and last write (from the index; scans first if there is none).",
+            discussion: """
+                FILES and SIZE are the indexed files (index.include) and their bytes; USED is what the directory
+                takes on disk, everything in it, as `du -s -B1 -x` counts it, measured now by a bounded walk
+                (">=" when a budget stopped it).
+                """
         )
 
         @OptionGroup var global: GlobalOptions
 
         @Flag(
             help:
-                "Print a JSON array (keys: namespace pvc pv path state source files bytes last_write uid gid capacity mounts)."
+                "Print a JSON array (keys: namespace pvc pv path state source files bytes used_bytes last_write uid gid capacity mounts)."
         )
         var json = false
 
@@ -36,17 +41,24 @@ struct PVCCommand: ParsableCommand {
             for (path, list) in Dictionary(grouping: mounts, by: { $0.volumePath }) {
                 mounted[path] = Set(list.map { $0.pid }).count
             }
+            let used = Metrics.usage(volumePaths: volumes.map(\.path)) { path, error in
+                Context.warn("cannot measure \(path): \(error.message)")
+            }
             if json {
-                Output.out(JSONWriter.lines(volumes) { w, v in Self.json(&w, v, mounts: mounted[v.path] ?? 0) })
+                Output.out(
+                    JSONWriter.lines(volumes) { w, v in
+                        Self.json(&w, v, used: used[v.path], mounts: mounted[v.path] ?? 0)
+                    })
                 return
             }
             var table = Table(
-                ["NAMESPACE", "PVC", "PV", "STATE", "PATH", "FILES", "SIZE", "LAST-WRITE", "OWNER", "MOUNTS"],
-                rightAligned: [5, 6, 9])
+                ["NAMESPACE", "PVC", "PV", "STATE", "PATH", "FILES", "SIZE", "USED", "LAST-WRITE", "OWNER", "MOUNTS"],
+                rightAligned: [5, 6, 7, 10])
             for v in volumes {
                 table.append([
                     v.namespace ?? "-", v.pvc ?? "-", v.pv ?? "-", v.state.rawValue, v.path, Format.count(v.files),
                     Format.size(v.bytes),
+                    used[v.path].map { ($0.limit == nil ? "" : ">=") + Format.size($0.bytes) } ?? "-",
                     v.lastWriteNs.map { SystemClock.local(ns: $0) } ?? "-",
                     v.uid.map { "\($0):\(v.gid ?? 0)" } ?? "-", String(mounted[v.path] ?? 0),
                 ])
@@ -62,8 +74,9 @@ struct PVCCommand: ParsableCommand {
             do { return try inventory.volumes() } catch { throw AgentError(error) }
         }
 
-        /// The contract's keys, plus `mounts`: how many running containers mount the volume.
-        static func json(_ w: inout JSONWriter, _ v: VolumeRecord, mounts: Int) {
+        /// The contract's keys, plus `mounts`: how many running containers mount the volume, and
+        /// `used_bytes`: allocated bytes as `du -s -B1 -x` counts them (null when it cannot be read).
+        static func json(_ w: inout JSONWriter, _ v: VolumeRecord, used: DiskUsage.Usage?, mounts: Int) {
             w.object { w in
                 w.field("namespace", v.namespace)
                 w.field("pvc", v.pvc)
@@ -73,6 +86,7 @@ struct PVCCommand: ParsableCommand {
                 w.field("source", v.source)
                 w.field("files", v.files)
                 w.field("bytes", v.bytes)
+                w.field("used_bytes", used?.bytes)
                 w.field("last_write", v.lastWriteNs.map { SystemClock.rfc3339(ns: $0) })
                 w.field("uid", v.uid)
                 w.field("gid", v.gid)

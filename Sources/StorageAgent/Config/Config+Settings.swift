@@ -13,6 +13,10 @@ extension Config {
             renotify: renotify, maxPerCycle: maxPerCycle, mountGrace: mountGrace)
     }
 
+    /// Container names: `kubernetes.crictl_command`, or by default `k3s crictl ps -o json` when
+    /// the k3s binary (`k3sExecutable`) exists.
+    var criSource: CRISource { crictlCommand.map { CRISource.command($0) } ?? .k3s(executable: k3sExecutable) }
+
     var ephemeralScanner: EphemeralScanner { EphemeralScanner(containerdRoot: containerdRoot, include: include) }
 
     var gaps: Gaps { Gaps(tracks: tracks, zones: TimeZones(tracks: tracks)) }

@@ -1,6 +1,7 @@
 import Alerting
 import HostFS
 import PVCResolver
+import Workloads
 
 /// `/etc/storage-agent/config.yaml`, with the built-in defaults of design.md.
 struct Config: Sendable {
@@ -12,8 +13,11 @@ struct Config: Sendable {
     var rescanInterval: Int64 = 600
     var owner = Owner(uid: 999, gid: 999)
     var pvCommand: String?
-    /// `crictl ps -o json` (e.g. `k3s crictl ps -o json`), for container names in `mounts`.
+    /// `crictl ps -o json` (e.g. `k3s crictl ps -o json`), for container names in `mounts`; when
+    /// nil, `<k3sExecutable> crictl ps -o json` if that file exists.
     var crictlCommand: String?
+    /// Where k3s is installed: not a config key (tests point it elsewhere).
+    var k3sExecutable = CRISource.k3sExecutable
     var pathPattern: PathPattern?
     var tracks: [Track] = Track.defaults
     var volumes: [VolumeConfig] = []

@@ -38,8 +38,11 @@ final class Daemon {
     let granted = WritablePaths.granted()
     var watchLimitReached = false
     private var lastScanMs: Int64 = 0
-    /// Allocated bytes per volume path from the last reconcile (du is a walk; scans reuse it).
-    private var usedBytes: [String: Int64] = [:]
+    /// Allocated space per volume path from the last full scan (du is a walk; every cycle until
+    /// the next full scan reuses it: stranded data, the metrics textfile).
+    private var allocated: [String: DiskUsage.Usage] = [:]
+    /// What was last logged of each friendly link (a conflict is logged once).
+    private var linkLog = LinkLog()
     private var lastMetricsNs: Int64 = 0
 
     static let batchWindowNs: Int64 = 200_000_000
@@ -118,15 +121,15 @@ final class Daemon {
                 "scan (\(reason)): \(report.volumes) volumes, \(report.files) files, \(report.counted) counted, \(report.deleted) deleted in \(report.durationNs / 1_000_000) ms"
             )
             let ownership = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: nil)
-            var inputs = observe.reconcile(inventory, used: &usedBytes)
+            var inputs = observe.reconcile(inventory, allocated: &allocated)
             inputs.changes = report.events
             inputs.events = ownership
-            inputs.links = observe.applyLinks(inventory)
+            inputs.links = observe.applyLinks(inventory, log: &linkLog)
             evaluate(clockRules(inputs))
             writeMetrics(force: true)
         } else {
             var inputs = AlertCycle.Inputs()
-            inputs.links = observe.applyLinks(inventory)
+            inputs.links = observe.applyLinks(inventory, log: &linkLog)
             evaluate(clockRules(inputs))
         }
         let now = SystemClock.monotonicNs()
@@ -156,7 +159,9 @@ final class Daemon {
     private func clockRules(_ inputs: AlertCycle.Inputs) -> AlertCycle.Inputs {
         var inputs = inputs
         inputs.clock = true
-        inputs.mounts = Observations(context: context).mounts(inventory)
+        let observe = Observations(context: context)
+        inputs.mounts = observe.mounts(inventory)
+        observe.rememberLayers(inventory)
         return inputs
     }
 
@@ -191,6 +196,7 @@ final class Daemon {
     private func evaluate(_ inputs: AlertCycle.Inputs) {
         var inputs = inputs
         inputs.problems = resolution.problems
+        inputs.allocated = allocated
         do {
             try alerts.run(inventory, inputs, now: SystemClock.nowNs() / 1_000_000_000)
         } catch {
@@ -206,7 +212,7 @@ final class Daemon {
         guard force || now - lastMetricsNs >= 15_000_000_000 else { return }
         lastMetricsNs = now
         do {
-            try Metrics.writeTextfile(path, inventory: inventory, usedBytes: usedBytes)
+            try Metrics.writeTextfile(path, inventory: inventory, usedBytes: allocated.mapValues(\.bytes))
         } catch {
             Log.error("metrics: \(error.message)")
         }

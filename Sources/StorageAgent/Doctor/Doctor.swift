@@ -12,7 +12,7 @@ struct Doctor {
     /// Age of the index's last scan before doctor's own, in seconds (nil: never scanned).
     let indexAge: Int64?
     let now: Int64
-    /// Running containers' mounts (names from crictl when configured).
+    /// Running containers' mounts (names from crictl: configured, or k3s's by default).
     var containerMounts = ContainerMounts()
 
     func run() throws(InventoryError) -> [DoctorCheck] {
@@ -25,8 +25,10 @@ struct Doctor {
         checks += links(volumes)
         checks += freeSpace()
         checks += capacity(volumes)
+        let containers = containerMounts.containers()
         checks.append(ephemeral())
-        checks += mounts(volumes)
+        checks += mounts(volumes, containers)
+        checks += containerNamespaces(containers)
         checks.append(indexFreshness())
         checks.append(journal())
         checks += recentWrites(try inventory.trackLastWrites(), volumes)

@@ -11,6 +11,7 @@ enum DoctorCheckName: String, Sendable, CaseIterable {
     case capacity = "capacity"
     case ephemeral = "ephemeral"
     case volumeMounted = "volume-mounted"
+    case containerNamespace = "container-namespace"
     case indexFresh = "index-fresh"
     case journald = "journald"
     case trackRecent = "track-recent"

@@ -34,29 +34,33 @@ extension Doctor {
         LinkManager(config: config, volumes: volumes).run(apply: false).map { s in
             s.state == .ok
                 ? .pass(.link, s.link, "-> \(s.target ?? "-")")
-                : .warn(.link, s.link, "\(s.state.rawValue): \(s.detail)", hint: "storage-agent links --apply")
+                : .warn(.link, s.link, "\(s.state.rawValue): \(s.detail)", hint: s.hint)
         }
     }
 
-    /// The incident's root cause, seen from the node: tracked files in containers' writable layers.
+    /// The incident's root cause, seen from the node: tracked files in containers' writable layers,
+    /// live or left by an exited container that was not removed yet.
     func ephemeral() -> DoctorCheck {
-        let files = config.ephemeralScanner.scan()
+        var scanner = config.ephemeralScanner
+        scanner.cri = containerMounts.cri
+        let files = (try? scanner.scan(remembering: inventory, now: now)) ?? scanner.scan()
         guard !files.isEmpty else { return .pass(.ephemeral, "containers", "no tracked files in writable layers") }
         let bytes = files.reduce(0) { $0 + $1.size }
         let pods = Set(files.map { f in f.pod.map { "\(f.namespace ?? "?")/\($0)" } ?? "snapshot \(f.snapshot)" })
+        let exited = files.filter { $0.state == .exited }.count
         return .fail(
             .ephemeral, pods.sorted().joined(separator: ", "),
-            "\(files.count) tracked files (\(Format.size(bytes))) in container writable layers: lost on restart",
+            "\(files.count) tracked files (\(Format.size(bytes))) in container writable layers: lost on restart"
+                + (exited > 0
+                    ? "; \(exited) of them in exited containers' layers, lost when the container is removed" : ""),
             hint: "storage-agent ephemeral; kubectl describe deployment ... | grep -A 15 Mounts:")
     }
 
     /// Expected mounts: the incident's "no container mounted observer-data-pvc at /app/data".
-    func mounts(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
+    func mounts(_ volumes: [VolumeRecord], _ containers: [ContainerMounts.Container]) -> [DoctorCheck] {
         let expected = config.volumes.filter { $0.expect && $0.mount != nil }
         guard !expected.isEmpty else { return [] }
-        let finder = containerMounts
-        let containers = finder.containers()
-        let mounts = finder.scan(volumes: volumes, containers: containers)
+        let mounts = containerMounts.scan(volumes: volumes, containers: containers)
         return expected.map { v in
             let path = v.mount!
             let hint =

@@ -42,11 +42,16 @@ extension Doctor {
         }
     }
 
+    /// Stale and orphan directories that hold data: indexed files, or anything that takes space
+    /// (a recreated Postgres volume strands gigabytes without one JSONL file).
     func strandedData(_ volumes: [VolumeRecord]) -> [DoctorCheck] {
-        volumes.filter { ($0.state == .stale || $0.state == .orphan) && $0.files > 0 }.map { v in
-            .warn(
+        volumes.filter { $0.state == .stale || $0.state == .orphan }.compactMap { v in
+            let usage = try? Metrics.usage(volumePath: v.path)
+            guard v.files > 0 || usage?.holdsData == true else { return nil }
+            let used = usage.map { ($0.limit == nil ? "" : "at least ") + "\(Format.size($0.bytes)) on disk, " } ?? ""
+            return .warn(
                 v.state == .stale ? .volumeStale : .volumeOrphan, v.path,
-                "\(v.files) files, \(Format.size(v.bytes)) not in use by \(v.claim ?? "any PVC")",
+                "\(used)\(v.files) indexed files (\(Format.size(v.bytes))) not in use by \(v.claim ?? "any PVC")",
                 hint: v.claim.map {
                     "copy what is needed into $(storage-agent pvc resolve \($0)), then archive \(v.path)"
                 }

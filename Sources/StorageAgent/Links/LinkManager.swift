@@ -2,41 +2,14 @@ import Alerting
 import HostFS
 import Inventory
 
-/// One friendly link and what is true about it.
-struct LinkStatus: Sendable {
-    enum State: String, Sendable {
-        case ok, missing, conflict, unreachable
-        case staleTarget = "stale-target"
-    }
-
-    var link: String
-    var target: String?
-    var namespace: String
-    var pvc: String
-    var owner: Owner?
-    var state: State
-    /// What is wrong, in words (empty when ok).
-    var detail: String
-
-    /// What the alert rules see of it: conflicts and unreachable links.
-    var problem: LinkProblem? {
-        let kind: LinkProblem.Kind
-        switch state {
-        case .conflict: kind = .conflict
-        case .unreachable: kind = .unreachable
-        case .ok, .missing, .staleTarget: return nil
-        }
-        return LinkProblem(kind: kind, link: link, target: target, namespace: namespace, pvc: pvc, detail: detail)
-    }
-}
-
 /// Keeps `link:` paths (e.g. ~/observer/data) pointing at their PVC's current directory.
 ///
 /// Home directories belong to their users, so the link's parent is reached by descriptor from
 /// `/` down with O_NOFOLLOW: a `~/observer` swapped for a symlink to /etc is a conflict, never a
 /// place to write. A real file or directory where the link should be is never moved or deleted.
 /// The link is made under a temporary name and renamed into place (RENAME_NOREPLACE for a new
-/// one, RENAME_EXCHANGE to retarget, checking what came back).
+/// one, RENAME_EXCHANGE to retarget, checking what came back). A write the file system or the
+/// sandbox refuses is `refused`, never a conflict: nothing is in the way then.
 struct LinkManager {
     let config: Config
     let volumes: [VolumeRecord]
@@ -52,27 +25,31 @@ struct LinkManager {
             link: link, target: target, namespace: v.namespace, pvc: v.pvc, owner: nil, state: .ok, detail: "")
         let parts = link.split(separator: "/").map(String.init)
         guard let name = parts.last, !parts.contains(".."), !parts.contains(".") else {
-            status.state = .conflict
-            status.detail = "not a plain absolute path"
+            status.set(
+                .conflict, "not a plain absolute path",
+                hint: "make link: for \(v.claim) in \(config.source ?? Config.defaultPath) an absolute path "
+                    + "without . or .. parts")
             return status
         }
         // Walk to the parent by descriptor; missing levels are created (on apply) for the owner
         // of the deepest existing one.
         var dir: Descriptor
         var owner = Owner(uid: 0, gid: 0)
+        var shown = "/"
         do {
             dir = try Descriptor.openDirectory(path: "/")
             var created = false
             for (i, component) in parts.dropLast().enumerated() {
-                let shown = "/" + parts[0...i].joined(separator: "/")
+                shown = "/" + parts[0...i].joined(separator: "/")
                 if !created, let st = try? dir.stat() { owner = Owner(uid: st.uid, gid: st.gid) }
                 do {
                     dir = try dir.openDirectory(name: component)
                 } catch  where error.code == .noEntry {
                     guard apply, target != nil else {
                         status.owner = owner
-                        status.state = .missing
-                        status.detail = "\(shown) does not exist"
+                        status.set(
+                            .missing, "\(shown) does not exist",
+                            hint: target == nil ? status.noVolume() : LinkStatus.apply)
                         return status
                     }
                     try dir.makeDirectory(named: component, mode: 0o755)
@@ -81,28 +58,42 @@ struct LinkManager {
                     dir = made
                     created = true
                 } catch  where error.looksLikeTampering {
-                    status.state = .conflict
-                    status.detail = "\(shown) is a symlink or a file, not a directory; nothing was written"
+                    status.set(
+                        .conflict, "\(shown) is a symlink or a file, not a directory; nothing was written",
+                        hint: "\(shown) must be a real directory: " + LinkStatus.moveAside(shown))
                     return status
                 }
             }
             if !created, let st = try? dir.stat() { owner = Owner(uid: st.uid, gid: st.gid) }
         } catch {
-            status.state = .conflict
-            status.detail = error.description
+            failed(error, at: shown, &status)
             return status
         }
         status.owner = owner
+        let parent = "/" + parts.dropLast().joined(separator: "/")
         do {
             try place(name: name, in: dir, target: target, owner: owner, apply: apply, status: &status)
         } catch {
-            status.state = .conflict
-            status.detail = error.description
+            failed(error, at: parent, &status)
         }
         if status.state == .ok, let target {
             Reachability(uid: owner.uid, gid: owner.gid).ensure(target, apply: apply, status: &status)
         }
         return status
+    }
+
+    /// A system call failed on the way to `directory`: refused by the file system or the
+    /// sandbox (nothing is in the way), or something swapped in while the link was made.
+    private func failed(_ error: SystemError, at directory: String, _ status: inout LinkStatus) {
+        if error.looksLikeTampering || error.code == .exists {
+            status.set(
+                .conflict, "something was put in the way while the link was made (\(error.description))",
+                hint: "storage-agent links shows what is there; " + LinkStatus.moveAside(status.link))
+        } else {
+            status.set(
+                .refused, "what the link needs was refused: \(error.description)",
+                hint: LinkStatus.refusedHint(directory))
+        }
     }
 
     private func place(
@@ -113,13 +104,12 @@ struct LinkManager {
             existing = try dir.stat(name: name)
         } catch  where error.code == .noEntry {
             guard let target else {
-                status.state = .missing
-                status.detail = "no current volume for \(status.namespace)/\(status.pvc)"
+                status.set(
+                    .missing, "no current volume for \(status.namespace)/\(status.pvc)", hint: status.noVolume())
                 return
             }
             guard apply else {
-                status.state = .missing
-                status.detail = "not created yet (links --apply)"
+                status.set(.missing, "not created yet (links --apply)", hint: LinkStatus.apply)
                 return
             }
             let temporary = try makeTemporary(in: dir, target: target, owner: owner, next: name)
@@ -127,14 +117,12 @@ struct LinkManager {
                 try dir.rename(temporary, to: name, mode: .noReplace)
             } catch {
                 try? dir.removeSymlink(named: temporary)
-                status.state = .conflict
-                status.detail = "something appeared at the link while it was being made"
+                throw error
             }
             return
         }
         guard existing.type == .symlink else {
-            status.state = .conflict
-            status.detail = describe(existing, name: name, in: dir)
+            status.set(.conflict, describe(existing, name: name, in: dir), hint: LinkStatus.moveAside(status.link))
             return
         }
         let current = try dir.readSymlink(named: name)
@@ -148,18 +136,21 @@ struct LinkManager {
         let ours =
             volumes.contains { $0.path == current } || config.storageRoots.contains { current.hasPrefix($0 + "/") }
         guard ours else {
-            status.state = .conflict
-            status.detail = "a symlink to \(current) that storage-agent did not make"
+            // Its target is the home owner's text: it stays out of the detail (and so of MESSAGE).
+            status.set(
+                .conflict, "a symlink that storage-agent did not make is there; it was left as it is",
+                hint: "see where it points (ls -l \(LinkStatus.shell(status.link))); if it is not needed, remove it by "
+                    + "hand (sudo rm \(LinkStatus.shell(status.link))), then \(LinkStatus.apply)")
             return
         }
         guard let target else {
-            status.state = .staleTarget
-            status.detail = "points at \(current); \(status.namespace)/\(status.pvc) has no current volume"
+            status.set(
+                .staleTarget, "points at \(current); \(status.namespace)/\(status.pvc) has no current volume",
+                hint: status.noVolume())
             return
         }
         guard apply else {
-            status.state = .staleTarget
-            status.detail = "points at \(current), not the current volume"
+            status.set(.staleTarget, "points at \(current), not the current volume", hint: LinkStatus.apply)
             return
         }
         let temporary = try makeTemporary(in: dir, target: target, owner: owner, next: name)
@@ -172,8 +163,9 @@ struct LinkManager {
         } else {
             try dir.rename(temporary, to: name, mode: .exchange)
             try dir.removeSymlink(named: temporary)
-            status.state = .conflict
-            status.detail = "something replaced the link while it was being moved; left alone"
+            status.set(
+                .conflict, "something replaced the link while it was being moved; left alone",
+                hint: "storage-agent links shows what is there; " + LinkStatus.moveAside(status.link))
         }
     }
 
@@ -187,25 +179,16 @@ struct LinkManager {
         return temporary
     }
 
-    /// "a directory with 12 files, 3.4M" for the conflict message.
+    /// "a directory with 12 files, 3.4M" for the conflict message: measured by the bounded du
+    /// walk (the home owner can grow it without limit).
     private func describe(_ st: FileStat, name: String, in dir: Descriptor) -> String {
         switch st.type {
         case .directory:
             guard let sub = try? dir.openDirectory(name: name) else { return "a directory is there" }
-            var files = 0
-            var bytes: Int64 = 0
-            var stack = [sub]
-            while let d = stack.popLast(), files < 1_000_000 {
-                try? d.forEachEntry { e in
-                    if e.type == .directory {
-                        if let s = try? d.openDirectory(named: e.name) { stack.append(s) }
-                    } else if let s = try? d.stat(named: e.name), s.isRegular {
-                        files += 1
-                        bytes += s.size
-                    }
-                }
-            }
-            return "a directory with \(files) files, \(Format.size(bytes)) is there; it was left as it is"
+            let usage = DiskUsage.measure(sub, budget: DiskUsage.Budget(maxDepth: 64, maxEntries: 1_000_000))
+            let more = usage.limit == nil ? "" : " or more"
+            return "a directory with \(usage.files)\(more) files, \(Format.size(usage.bytes))\(more) is there; "
+                + "it was left as it is"
         case .regular: return "a regular file of \(Format.size(st.size)) is there; it was left as it is"
         default: return "a special file is there; it was left as it is"
         }

@@ -22,15 +22,15 @@ struct Reachability {
             let isVolume = i == ancestors.count - 1
             let needed: UInt16 = isVolume ? 5 : 1  // r-x on the volume, --x above it
             guard let dir = try? Descriptor.openPath(directory, followSymlinks: false), let st = try? dir.stat() else {
-                status.state = .unreachable
-                status.detail = "\(directory) cannot be opened"
+                status.set(
+                    .unreachable, "\(directory) cannot be opened",
+                    hint: "storage-agent pvc list shows where the volume is now; then \(LinkStatus.apply)")
                 return
             }
             guard !allowed(st, dir, needed) else { continue }
+            let access = "uid \(uid) cannot \(isVolume ? "list" : "traverse") \(directory)"
             guard apply else {
-                status.state = .unreachable
-                status.detail =
-                    "uid \(uid) cannot \(isVolume ? "list" : "traverse") \(directory) (links --apply adds an ACL entry)"
+                status.set(.unreachable, access + " (links --apply adds an ACL entry)", hint: LinkStatus.apply)
                 return
             }
             do {
@@ -38,13 +38,21 @@ struct Reachability {
                 acl.grant(user: uid, permissions: needed)
                 try dir.setAccessACL(acl)
             } catch {
-                status.state = .unreachable
-                status.detail = "cannot give uid \(uid) access to \(directory): \(error.message)"
+                if error.isRefusal {
+                    status.set(
+                        .refused, access + "; adding the ACL entry was refused: \(error.description)",
+                        hint: LinkStatus.refusedHint(directory))
+                } else {
+                    status.set(
+                        .unreachable, access + "; the ACL entry could not be added: \(error.description)",
+                        hint: "the file system may not support POSIX ACLs (findmnt -T \(LinkStatus.shell(directory)))")
+                }
                 return
             }
             guard let after = try? dir.stat(), allowed(after, dir, needed) else {
-                status.state = .unreachable
-                status.detail = "uid \(uid) still cannot reach \(directory)"
+                status.set(
+                    .unreachable, "uid \(uid) still cannot reach \(directory)",
+                    hint: "an ACL mask or a mount option blocks it: getfacl \(LinkStatus.shell(directory))")
                 return
             }
         }

@@ -11,24 +11,31 @@ enum Metrics {
             alerts: try inventory.alerts(includeResolved: false), scanDurationMs: try inventory.lastScan()?.durationMs)
     }
 
-    /// Allocated bytes of one volume directory, as `du -s -B1 -x` counts them.
-    static func usedBytes(volumePath: String) throws(SystemError) -> Int64 {
-        DiskUsage.allocatedBytes(try Descriptor.openDirectory(path: volumePath))
+    /// Allocated space of one volume directory, as `du -s -B1 -x` counts it (bounded walk).
+    static func usage(volumePath: String) throws(SystemError) -> DiskUsage.Usage {
+        DiskUsage.measure(try Descriptor.openDirectory(path: volumePath))
+    }
+
+    /// Allocated space of each volume directory that can be opened; `failed` hears of the others.
+    static func usage(
+        volumePaths: [String], failed: (String, SystemError) -> Void = { _, _ in }
+    ) -> [String: DiskUsage.Usage] {
+        var out: [String: DiskUsage.Usage] = [:]
+        for path in volumePaths {
+            do {
+                out[path] = try usage(volumePath: path)
+            } catch {
+                failed(path, error)
+            }
+        }
+        return out
     }
 
     /// Allocated bytes of each volume directory that can be opened; `failed` hears of the others.
     static func usedBytes(
         volumePaths: [String], failed: (String, SystemError) -> Void = { _, _ in }
     ) -> [String: Int64] {
-        var out: [String: Int64] = [:]
-        for path in volumePaths {
-            do {
-                out[path] = try usedBytes(volumePath: path)
-            } catch {
-                failed(path, error)
-            }
-        }
-        return out
+        usage(volumePaths: volumePaths, failed: failed).mapValues(\.bytes)
     }
 
     /// Renders the exposition and replaces `path` with it atomically (see `TextfileWriter`).

@@ -86,16 +86,26 @@ struct Context {
         }
     }
 
-    /// Running containers' mounts, with names from `kubernetes.crictl_command` when configured.
+    /// Running containers' mounts, with names from `kubernetes.crictl_command` or, when it is
+    /// not set, from `k3s crictl ps -o json` on a k3s node.
     func containerMounts() -> ContainerMounts {
-        ContainerMounts.discover(crictlCommand: config.crictlCommand) { problem in
+        let source = config.criSource
+        let what = config.crictlCommand == nil ? "the default crictl command" : "kubernetes.crictl_command"
+        return ContainerMounts.discover(source) { problem in
             switch problem {
             case .failed(let error):
-                Self.warn("kubernetes.crictl_command \(error); container names from the kubelet directory only")
+                Self.warn("\(what) \(error); container names from the kubelet directory only")
             case .unreadable(let error):
-                Self.warn("kubernetes.crictl_command output is not crictl ps -o json (\(error))")
+                Self.warn("\(what) output is not crictl ps -o json (\(error))")
             }
         }
+    }
+
+    /// The writable-layer scanner, with the container runtime's names from `finder`.
+    func ephemeralScanner(_ finder: ContainerMounts) -> EphemeralScanner {
+        var scanner = config.ephemeralScanner
+        scanner.cri = finder.cri
+        return scanner
     }
 
     /// Fails when nothing at all could be read; otherwise reports unreadable roots as warnings.
