@@ -4,7 +4,7 @@ BUILD_DIR  := .build
 BIN        := $(BUILD_DIR)/debug/storage-agent
 RELEASE    := $(BUILD_DIR)/release/storage-agent
 DEMO_DIR   := $(CURDIR)/.build-demo
-APT_PKGS   := libsqlite3-dev libsystemd-dev libyaml-dev sqlite3 acl python3
+APT_PKGS   := libsqlite3-dev libsystemd-dev libyaml-dev sqlite3 acl python3 libcap2-bin
 N          ?= 200000
 
 # Packaging: the version comes from debian/changelog.in's template; override with VERSION=.

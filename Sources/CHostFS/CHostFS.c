@@ -86,3 +86,30 @@ int chostfs_set_acl(int fd, const void *buffer, size_t size) {
 }
 
 int chostfs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+// Whether this kernel refuses f*xattr calls on O_PATH descriptors (EBADF; before Linux 6.x): then
+// every later call goes through the magic link straight away, one lookup instead of two calls.
+static _Atomic int opath_xattr_refused = 0;
+
+int chostfs_fremovexattr(int fd, const char *name) {
+    if (!opath_xattr_refused) {
+        if (fremovexattr(fd, name) == 0) return 0;
+        if (errno != EBADF) return -1;
+        opath_xattr_refused = 1;
+    }
+    // The magic link reaches exactly the inode `fd` is open on.
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    return removexattr(path, name);
+}
+
+long chostfs_fgetxattr_size(int fd, const char *name) {
+    if (!opath_xattr_refused) {
+        long n = fgetxattr(fd, name, NULL, 0);
+        if (n >= 0 || errno != EBADF) return n;
+        opath_xattr_refused = 1;
+    }
+    char path[64];
+    fd_path(fd, path, sizeof path);
+    return getxattr(path, name, NULL, 0);
+}

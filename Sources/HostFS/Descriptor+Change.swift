@@ -22,11 +22,41 @@ extension Descriptor {
         guard chostfs_fchmod_fd(fd, mode) == 0 else { throw SystemError("chmod", path: displayPath) }
     }
 
+    /// fremovexattr(2): removes the extended attribute `name` of this very object (an O_PATH
+    /// handle works too). Returns false when it had none (ENODATA), which is not an error.
+    @discardableResult
+    package func fremovexattr(_ name: String) throws(SystemError) -> Bool {
+        if chostfs_fremovexattr(fd, name) == 0 { return true }
+        if errno == ENODATA || errno == ENOTSUP { return false }
+        throw SystemError("fremovexattr", path: displayPath)
+    }
+
+    /// fgetxattr(2) with a zero size: whether this very object has the extended attribute `name`.
+    package func fgetxattrExists(_ name: String) throws(SystemError) -> Bool {
+        if chostfs_fgetxattr_size(fd, name) >= 0 { return true }
+        if errno == ENODATA || errno == ENOTSUP { return false }
+        throw SystemError("fgetxattr", path: displayPath)
+    }
+
     /// fchownat(2) with AT_SYMLINK_NOFOLLOW on a child: for a symlink, the link itself (lchown).
     package func chown(named name: String, uid: UInt32, gid: UInt32) throws(SystemError) {
         guard Glibc.fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 else {
             throw SystemError("fchownat", path: displayPath + "/" + name)
         }
+    }
+
+    /// openat(2) with `O_CREAT | O_EXCL | O_NOFOLLOW`, then close: a new empty regular file `name`;
+    /// whatever is already there (a file, or a symlink, which is never followed) is left as it is.
+    /// Returns false when something was there.
+    @discardableResult
+    package func createEmptyFile(named name: String, mode: UInt32) throws(SystemError) -> Bool {
+        let fd = Glibc.openat(self.fd, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode_t(mode))
+        if fd >= 0 {
+            Glibc.close(fd)
+            return true
+        }
+        guard errno == EEXIST else { throw SystemError("openat", path: displayPath + "/" + name) }
+        return false
     }
 
     /// mkdirat(2).

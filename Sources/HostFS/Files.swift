@@ -5,11 +5,21 @@ package func readTextFile(_ path: String) -> Result<String, SystemError> {
     readFile(path).map { String(decoding: $0, as: UTF8.self) }
 }
 
+/// `readTrustedFile` as UTF-8 text.
+package func readTrustedTextFile(_ path: String) -> Result<(text: String, distrust: String?), SystemError> {
+    readTrustedFile(path).map { (String(decoding: $0.bytes, as: UTF8.self), $0.distrust) }
+}
+
 /// Reads a whole trusted file (the config, a zoneinfo file), at most 16 MiB.
 package func readFile(_ path: String) -> Result<[UInt8], SystemError> {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(SystemError("open", path: path)) }
     defer { close(fd) }
+    return readAll(fd, path: path)
+}
+
+/// Reads `fd` to its end, at most 16 MiB.
+func readAll(_ fd: Int32, path: String) -> Result<[UInt8], SystemError> {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {

@@ -4,6 +4,10 @@ internal import Glibc
 package struct OwnershipReport: Sendable {
     package var checked = 0
     package var changed = 0
+    /// Regular files that lost a `security.capability` attribute (or would, in a dry run).
+    package var capabilitiesRemoved = 0
+    /// Regular files that lost setuid or setgid bits (or would, in a dry run).
+    package var setIDCleared = 0
     /// Relative paths changed (only when `recordPaths`).
     package var changedPaths: [[UInt8]] = []
     /// Previous owner uid -> entries changed away from it (other than root-created ones too).
@@ -22,7 +26,8 @@ package struct OwnershipReport: Sendable {
 /// and regular files, through the descriptor that was fstat'ed (`AT_EMPTY_PATH`); never follow
 /// or change a symlink, device, FIFO or socket; refuse regular files with more than one link (a
 /// hard link to /etc/shadow must not become the container's); stay on the root's device; clear
-/// setuid and setgid bits; iterate, so no depth blows the stack.
+/// setuid and setgid bits and `security.capability` from every regular file visited, whether or
+/// not its owner changes; iterate, so no depth blows the stack.
 package struct OwnershipWalk: Sendable {
     package var uid: UInt32
     package var gid: UInt32
@@ -106,7 +111,16 @@ package struct OwnershipWalk: Sendable {
                     guard fst.isRegular else { return }
                     guard fst.device == device else { return }
                     if fst.links > 1 {
-                        if fst.uid != uid || fst.gid != gid {
+                        // Left as it is, but a privilege it carries is reported: the walk cannot take it away.
+                        if fst.mode & UInt32(S_ISUID | S_ISGID) != 0
+                            || (try? handle.fgetxattrExists(Self.capabilityAttribute)) == true
+                        {
+                            report.refused.append(
+                                (
+                                    childPath,
+                                    "hard-linked (\(fst.links) links) and privileged (setuid, setgid or file capabilities); it may be a file outside the volume"
+                                ))
+                        } else if fst.uid != uid || fst.gid != gid {
                             report.refused.append(
                                 (childPath, "hard-linked (\(fst.links) links); it may be a file outside the volume"))
                         }
@@ -127,10 +141,17 @@ package struct OwnershipWalk: Sendable {
         report.checked += 1
         let special = UInt32(S_ISUID | S_ISGID)
         let clearBits = st.isRegular && st.mode & special != 0
-        guard st.uid != uid || st.gid != gid || clearBits else { return }
+        let ownerDiffers = st.uid != uid || st.gid != gid
+        // A file capability makes an executable privileged whoever owns it: it goes from every
+        // regular file, not only from those whose owner changes (looked up first: a lookup is
+        // cheaper than a removal, and an immutable file refuses even the removal of nothing).
+        let hasCapability = st.isRegular && ((try? handle.fgetxattrExists(Self.capabilityAttribute)) ?? false)
+        guard ownerDiffers || clearBits || hasCapability else { return }
         if !dryRun {
             do {
-                if st.uid != uid || st.gid != gid { try handle.chown(uid: uid, gid: gid) }
+                // Before chown, which may clear it by itself; ENODATA is fine.
+                if hasCapability { try handle.fremovexattr(Self.capabilityAttribute) }
+                if ownerDiffers { try handle.chown(uid: uid, gid: gid) }
                 // chown usually clears them; make sure, on the same inode.
                 if st.isRegular, let after = try? handle.stat(), after.mode & special != 0 {
                     try handle.chmod(after.permissions & ~special)
@@ -142,7 +163,12 @@ package struct OwnershipWalk: Sendable {
         }
         // Counted only once done (or, in a dry run, once it would be): a refused chown is not drift fixed.
         report.changed += 1
-        if st.uid != uid { report.previousOwners[st.uid, default: 0] += 1 }
+        if hasCapability { report.capabilitiesRemoved += 1 }
+        if clearBits { report.setIDCleared += 1 }
+        if ownerDiffers && st.uid != uid { report.previousOwners[st.uid, default: 0] += 1 }
         if recordPaths { report.changedPaths.append(path) }
     }
+
+    /// The extended attribute holding file capabilities (capabilities(7), setcap(8)).
+    static let capabilityAttribute = "security.capability"
 }

@@ -29,7 +29,7 @@ extension Inventory {
                 try volumes.map { ($0, try writer.upsertVolume($0)) }
             }
             let queue = BatchQueue(capacity: 16)
-            let dbPath = path
+            let dbPath = db.path
             let timeout = busyTimeoutMs
             let thread = WorkerThread {
                 do {

@@ -19,9 +19,9 @@ package final class Inventory {
     package init(path: String, busyTimeoutMs: Int32 = 5000) throws(InventoryError) {
         self.path = path
         self.busyTimeoutMs = busyTimeoutMs
-        try Self.prepareFile(path)
+        var real = try Self.prepareFile(path)
         do {
-            db = try Self.openAndMigrate(path, busyTimeoutMs: busyTimeoutMs)
+            db = try Self.openAndMigrate(real, busyTimeoutMs: busyTimeoutMs)
         } catch let error where error.kind == .corrupt {
             let aside = "\(path).corrupt-\(SystemClock.nowNs() / 1_000_000_000)"
             do {
@@ -31,8 +31,8 @@ package final class Inventory {
             }
             for suffix in ["-wal", "-shm"] { try? HostPath.rename(path + suffix, to: aside + suffix) }
             movedAside = aside
-            try Self.prepareFile(path)
-            db = try Self.openAndMigrate(path, busyTimeoutMs: busyTimeoutMs)
+            real = try Self.prepareFile(path)
+            db = try Self.openAndMigrate(real, busyTimeoutMs: busyTimeoutMs)
         }
     }
 
@@ -41,20 +41,49 @@ package final class Inventory {
         HostPath.exists(path)
     }
 
-    static func prepareFile(_ path: String) throws(InventoryError) {
-        let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        if !parent.isEmpty, !HostPath.exists(parent) {
+    /// Makes the index file safe to open and returns the path SQLite is to open (its real path).
+    /// A symlink is never followed or created through: not at the index's name, not at its -wal,
+    /// -shm or -journal names. As root, the directory must be owned by root and writable by it
+    /// alone, and every directory above it too (or sticky, like /tmp), so nobody else can plant a
+    /// name there or swap the path SQLite resolves.
+    static func prepareFile(_ path: String) throws(InventoryError) -> String {
+        let slash = path.lastIndex(of: "/")
+        let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        if !HostPath.exists(parent) {
             do { try HostPath.makeDirectory(parent, mode: 0o700) } catch {
                 throw errnoError(error, path: parent, create: true)
             }
         }
-        if !HostPath.exists(path) {
-            do { try HostPath.createEmptyFile(path, mode: 0o600) } catch {
-                throw errnoError(error, path: path, create: true)
+        let directory: String
+        if Credentials.effectiveUserID == 0 {
+            switch RootTrust.checkDirectory(parent) {
+            case .success(let real): directory = real
+            case .failure(let problem):
+                throw InventoryError(.untrustedDirectory, path: path, detail: "\(problem.path) is \(problem.reason)")
             }
         } else {
-            do { try HostPath.checkReadWrite(path) } catch { throw errnoError(error, path: path, create: false) }
+            directory = ProcFS.realPath(parent) ?? parent
         }
+        let dir: Descriptor
+        do { dir = try Descriptor.openDirectory(path: directory) } catch {
+            throw errnoError(error, path: parent, create: true)
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            if let st = try? dir.stat(name: name + suffix), !st.isRegular {
+                throw InventoryError(
+                    .notAFile, path: path,
+                    detail: "\(name + suffix) there is a \(st.type == .symlink ? "symlink" : "special file")")
+            }
+        }
+        do {
+            if try !dir.createEmptyFile(named: name, mode: 0o600) {
+                try HostPath.checkReadWrite(directory + "/" + name)
+            }
+        } catch {
+            throw errnoError(error, path: path, create: true)
+        }
+        return (directory == "/" ? "" : directory) + "/" + name
     }
 
     static func errnoError(_ error: SystemError, path: String, create: Bool) -> InventoryError {

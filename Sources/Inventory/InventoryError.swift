@@ -13,6 +13,10 @@ package struct InventoryError: Error, CustomStringConvertible, Sendable {
         case permissionDenied
         case cannotCreate
         case io
+        /// Running as root, the index's directory (or one above it) is one that others can write or own.
+        case untrustedDirectory
+        /// A symlink or another non-file is at the index's name or at one of SQLite's -wal, -shm, -journal.
+        case notAFile
         /// The caller stopped the scan (shutdown); the volume in progress was rolled back.
         case cancelled
     }
@@ -43,6 +47,11 @@ package struct InventoryError: Error, CustomStringConvertible, Sendable {
             return "cannot create index \(path): \(detail); check that the directory is writable"
         case .io:
             return "index \(path): \(detail)"
+        case .untrustedDirectory:
+            return
+                "refusing to keep index \(path) as root: \(detail); use --db in a root-owned directory only root can write"
+        case .notAFile:
+            return "refusing to open index \(path): \(detail), not a regular file; remove it (root never follows it)"
         case .cancelled:
             return "scan of \(path) stopped before it finished"
         }

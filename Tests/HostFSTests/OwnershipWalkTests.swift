@@ -132,6 +132,98 @@ import Testing
         #expect(owner(v + "/tool") == (999, 999, 0o755))
     }
 
+    /// getcap(8)'s output for one file ("" when it carries no capabilities).
+    func getcap(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/sbin/getcap")
+        p.arguments = [path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A file already owned by the container user needs no chown, but a file capability on it
+    /// (set by host root or a privileged container) would make it a way to root: it goes anyway.
+    @Test func fileCapabilitiesAreRemovedEvenWhenTheOwnerIsAlreadyRight() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        try writeFile(v + "/helper", [])
+        chmod(v + "/helper", 0o755)
+        chown(v + "/helper", 999, 999)
+        #expect(run("/usr/sbin/setcap", "cap_setuid+ep", v + "/helper") == 0)
+        #expect(try getcap(v + "/helper").contains("cap_setuid"))
+        // A dry run says it would, and leaves it.
+        let dry = OwnershipWalk(uid: 999, gid: 999, dryRun: true).run(try Descriptor.openDirectory(path: v))
+        #expect(dry.changed == 1 && dry.capabilitiesRemoved == 1)
+        #expect(try getcap(v + "/helper").contains("cap_setuid"))
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(try getcap(v + "/helper") == "")
+        #expect(report.capabilitiesRemoved == 1)
+        #expect(report.changed == 1)
+        #expect(report.previousOwners.isEmpty)
+        #expect(owner(v + "/helper") == (999, 999, 0o755))
+        let again = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(again.changed == 0 && again.capabilitiesRemoved == 0)
+    }
+
+    /// A hard link may be a file outside the volume (a host binary with capabilities): it is
+    /// never changed, but its privilege is reported as refused, not passed over in silence.
+    @Test func aHardLinkedFileWithCapabilitiesIsLeftButReported() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        let outside = t.sub("host-binary")
+        try writeFile(outside, [])
+        chmod(outside, 0o755)
+        chown(outside, 999, 999)
+        #expect(run("/usr/sbin/setcap", "cap_net_raw+ep", outside) == 0)
+        #expect(link(outside, v + "/ping") == 0)
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(report.refused.map(\.path) == [Array("ping".utf8)])
+        #expect(report.refused.first?.reason.contains("privileged") == true)
+        #expect(report.capabilitiesRemoved == 0)
+        #expect(try getcap(outside).contains("cap_net_raw"))
+    }
+
+    /// An immutable file without capabilities refuses even the removal of nothing: not a refusal.
+    @Test func anImmutableFileWithNothingToChangeIsNotRefused() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        try writeFile(v + "/frozen.log", [])
+        chown(v + "/frozen.log", 999, 999)
+        try immutable(v + "/frozen.log", true)
+        defer { try? immutable(v + "/frozen.log", false) }
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(report.refused.isEmpty)
+        #expect(report.changed == 0)
+    }
+
+    @Test func setuidBitsGoFromAFileAlreadyOwnedByTheContainerUser() throws {
+        let t = try TempDir("own")
+        defer { t.remove() }
+        let v = t.sub("volume")
+        mkdir(v, 0o755)
+        chown(v, 999, 999)
+        try writeFile(v + "/tool", [])
+        chown(v + "/tool", 999, 999)
+        chmod(v + "/tool", 0o6755)
+        #expect(owner(v + "/tool") == (999, 999, 0o6755))
+        let report = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
+        #expect(owner(v + "/tool") == (999, 999, 0o755))
+        #expect(report.changed == 1 && report.setIDCleared == 1)
+    }
+
     @Test func aTenThousandDeepChainDoesNotCrash() throws {
         let t = try TempDir("own")
         defer { t.remove() }

@@ -43,6 +43,12 @@ int chostfs_set_acl(int fd, const void *buffer, size_t size);
 /// pipe2(2) with O_CLOEXEC: no other thread's child can inherit either end.
 int chostfs_pipe_cloexec(int fds[2]);
 
+/// fremovexattr(2) of exactly the inode `fd` refers to (through /proc/self/fd/N when the kernel
+/// refuses an O_PATH descriptor with EBADF).
+int chostfs_fremovexattr(int fd, const char *name);
+/// fgetxattr(2) with a zero size: the value's length, or -1 (ENODATA when absent); same fallback.
+long chostfs_fgetxattr_size(int fd, const char *name);
+
 int chostfs_at_empty_path(void);
 int chostfs_o_path(void);
 

@@ -24,8 +24,9 @@ struct CheckConfigCommand: ParsableCommand {
         let named = file.map(Context.absolute) ?? global.config.map(Context.absolute)
         let path = named ?? Config.defaultPath
         let text: String
-        switch readTextFile(path) {
-        case .success(let t): text = t
+        let distrust: String?
+        switch readTrustedTextFile(path) {
+        case .success(let t): (text, distrust) = t
         case .failure(let e):
             if named == nil && e.code == .noEntry {
                 Output.out("\(path) does not exist: the built-in defaults apply\n")
@@ -37,7 +38,7 @@ struct CheckConfigCommand: ParsableCommand {
             }
             throw AgentError(.ioError, "cannot read config \(path): \(e.message)")
         }
-        let (config, problems) = Config.parseAll(text, file: path)
+        let (config, problems) = Config.parseAll(text, file: path, distrust: distrust)
         guard problems.isEmpty else {
             for p in problems { Output.err("\(p.description)\n") }
             let n = problems.count

@@ -66,6 +66,14 @@ struct FixOwnershipCommand: ParsableCommand {
                     + r.previousOwners.sorted { $0.key < $1.key }.map { "uid \($0.key): \($0.value)" }.joined(
                         separator: ", ") + ")"
             }
+            if r.capabilitiesRemoved > 0 {
+                line += ", \(Format.count(Int64(r.capabilitiesRemoved))) file capabilities "
+                line += dryRun ? "would be removed" : "removed"
+            }
+            if r.setIDCleared > 0 {
+                line += ", \(Format.count(Int64(r.setIDCleared))) setuid/setgid "
+                line += dryRun ? "would be cleared" : "cleared"
+            }
             if !r.refused.isEmpty { line += ", \(r.refused.count) refused" }
             Output.out(line + "\n")
             for p in r.changedPaths {

@@ -7,8 +7,9 @@ extension Config {
     static func load(path: String?) throws(AgentError) -> Config {
         let file = path ?? defaultPath
         let text: String
-        switch readTextFile(file) {
-        case .success(let t): text = t
+        let distrust: String?
+        switch readTrustedTextFile(file) {
+        case .success(let t): (text, distrust) = t
         case .failure(let e):
             if path == nil && e.code == .noEntry { return Config() }
             if e.code == .noEntry {
@@ -20,7 +21,7 @@ extension Config {
             throw AgentError(.ioError, "cannot read config \(file): \(e.message)")
         }
         do {
-            var config = try parse(text, file: file)
+            var config = try parse(text, file: file, distrust: distrust)
             config.source = file
             return config
         } catch {
@@ -28,14 +29,16 @@ extension Config {
         }
     }
 
-    static func parse(_ text: String, file: String) throws(ConfigError) -> Config {
-        let (config, problems) = parseAll(text, file: file)
+    static func parse(_ text: String, file: String, distrust: String? = nil) throws(ConfigError) -> Config {
+        let (config, problems) = parseAll(text, file: file, distrust: distrust)
         if let first = problems.first { throw first }
         return config
     }
 
     /// Reads every key, keeping every problem (sorted by line): what `check-config` prints.
-    static func parseAll(_ text: String, file: String) -> (Config, [ConfigError]) {
+    /// `distrust`: why the file is not one root may take commands from (`readTrustedFile`); then
+    /// each command key it sets is a problem, and the command is dropped.
+    static func parseAll(_ text: String, file: String, distrust: String? = nil) -> (Config, [ConfigError]) {
         let root: YAMLNode
         do {
             root = try YAMLParser.parse(text)
@@ -45,6 +48,33 @@ extension Config {
         var config = Config()
         let reader = ConfigReader(file: file)
         reader.read(root, into: &config)
+        if let distrust {
+            for (key, line) in commandKeys(root, config) {
+                reader.problems.all.append(
+                    ConfigError(
+                        file: file, line: line,
+                        message:
+                            "\(key) is not taken from \(file): \(distrust); commands run as root, so they are honoured only from a root-owned file that only root can write, in a directory likewise"
+                    ))
+            }
+            config.pvCommand = nil
+            config.crictlCommand = nil
+        }
         return (config, reader.problems.all.sorted { $0.line < $1.line })
+    }
+
+    /// The command keys `config` took from the file, with their lines.
+    private static func commandKeys(_ root: YAMLNode, _ config: Config) -> [(String, Int)] {
+        guard case .mapping(let top, _) = root, let k8s = top.first(where: { $0.key == "kubernetes" }),
+            case .mapping(let entries, _) = k8s.value
+        else { return [] }
+        var out: [(String, Int)] = []
+        for e in entries {
+            if e.key == "pv_command" && config.pvCommand != nil { out.append(("kubernetes.pv_command", e.line)) }
+            if e.key == "crictl_command" && config.crictlCommand != nil {
+                out.append(("kubernetes.crictl_command", e.line))
+            }
+        }
+        return out
     }
 }

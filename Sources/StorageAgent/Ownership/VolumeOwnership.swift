@@ -42,6 +42,8 @@ struct VolumeOwnership {
             let r = walk.run(dir, path: path, recursive: false)
             total.checked += r.checked
             total.changed += r.changed
+            total.capabilitiesRemoved += r.capabilitiesRemoved
+            total.setIDCleared += r.setIDCleared
             total.changedPaths += r.changedPaths
             total.refused += r.refused
             total.skipped += r.skipped

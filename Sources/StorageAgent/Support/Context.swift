@@ -23,6 +23,7 @@ struct Context {
     init(configPath: String?, database: String?, storageRoots: [String], readingIndex: Bool = false)
         throws(AgentError)
     {
+        try Self.refuseUntrustedUnderSudo(configPath: configPath, database: database)
         do {
             config = try Config.load(path: configPath)
         } catch  where readingIndex && error.code == .config {
@@ -39,6 +40,20 @@ struct Context {
         if !storageRoots.isEmpty {
             config.storageRoots = storageRoots.map(Self.absolute)
             storageRootsFromCommandLine = true
+        }
+    }
+
+    /// Under sudo (real uid 0 with `SUDO_UID` set), a user could name their own file: a config whose
+    /// commands, roots and index root would then use, or an index path in their own directory. Both
+    /// must be root-owned files in directories only root can write (or not exist there yet).
+    static func refuseUntrustedUnderSudo(configPath: String?, database: String?) throws(AgentError) {
+        guard Credentials.userID == 0, CurrentProcess.environment("SUDO_UID") != nil else { return }
+        for (option, path) in [("--config", configPath), ("--db", database)] {
+            guard let path, let why = RootTrust.pathProblem(absolute(path)) else { continue }
+            throw AgentError(
+                .permission,
+                "\(option) \(path) refused under sudo: \(why); under sudo, --config and --db must name root-owned files in directories only root can write"
+            )
         }
     }
 
@@ -164,7 +179,8 @@ extension AgentError {
         case .locked: self.init(.ioError, error.description)
         case .corrupt: self.init(.badData, error.description)
         case .newerSchema: self.init(.badData, error.description + " or pass --db with another file")
-        case .permissionDenied: self.init(.permission, error.description)
+        case .permissionDenied, .untrustedDirectory: self.init(.permission, error.description)
+        case .notAFile: self.init(.cannotCreate, error.description)
         case .cannotCreate: self.init(.cannotCreate, error.description + " or pass --db")
         case .io, .cancelled: self.init(.ioError, error.description)
         }
