@@ -31,20 +31,26 @@ package struct OpenFile: ~Copyable {
         var position = offset
         var lines: Int64 = 0
         var read: Int64 = 0
+        // Off when SEEK_DATA is not supported here (EINVAL on some file systems): plain reads.
+        var extents = true
         while true {
-            let data = chostfs_seek_data(fd, position)
-            guard data >= 0 else {
-                // ENXIO: nothing but a hole (or nothing) from here to the end.
-                guard errno == ENXIO else { return countPlainly(from: position, offset, lines, read, buffer, budget) }
-                let end = Int64(lseek(fd, 0, SEEK_END))
-                return (lines, max(end, position) - offset, true)
+            var end = Int64.max
+            if extents {
+                let data = chostfs_seek_data(fd, position)
+                if data < 0 && errno == ENXIO {
+                    // Nothing but a hole (or nothing) from here to the end.
+                    return (lines, max(Int64(lseek(fd, 0, SEEK_END)), position) - offset, true)
+                }
+                let hole = data < 0 ? -1 : chostfs_seek_hole(fd, data)
+                if hole > data {
+                    (position, end) = (data, hole)
+                } else {
+                    extents = false
+                }
             }
-            let hole = chostfs_seek_hole(fd, data)
-            guard hole > data else { return countPlainly(from: data, offset, lines, read, buffer, budget) }
-            position = data
-            while position < hole {
+            while position < end {
                 if read >= budget { return (lines, position - offset, false) }
-                let want = Int(min(Int64(buffer.capacity), hole - position, budget - read))
+                let want = Int(min(Int64(buffer.capacity), end - position, budget - read))
                 guard case .success(let n) = valueOrErrno({ pread(fd, buffer.pointer, want, off_t(position)) })
                 else { return nil }
                 lines += Descriptor.newlines(in: UnsafeRawBufferPointer(start: buffer.pointer, count: n))
@@ -52,26 +58,6 @@ package struct OpenFile: ~Copyable {
                 read += Int64(n)
                 if n < want { return (lines, position - offset, true) }
             }
-        }
-    }
-
-    /// Where SEEK_DATA is not supported (EINVAL on some file systems): plain reads to the end.
-    private func countPlainly(
-        from start: Int64, _ offset: Int64, _ counted: Int64, _ alreadyRead: Int64, _ buffer: LineCountBuffer,
-        _ budget: Int64
-    ) -> (lines: Int64, bytes: Int64, complete: Bool)? {
-        var position = start
-        var lines = counted
-        var read = alreadyRead
-        while true {
-            if read >= budget { return (lines, position - offset, false) }
-            let want = Int(min(Int64(buffer.capacity), budget - read))
-            guard case .success(let n) = valueOrErrno({ pread(fd, buffer.pointer, want, off_t(position)) })
-            else { return nil }
-            lines += Descriptor.newlines(in: UnsafeRawBufferPointer(start: buffer.pointer, count: n))
-            position += Int64(n)
-            read += Int64(n)
-            if n < want { return (lines, position - offset, true) }
         }
     }
 
