@@ -40,7 +40,7 @@ import Testing
         #expect(try kernelWatches(inotify) == 3)
     }
 
-    @Test func theDefaultBudgetIsAQuarterOfTheSystemLimit() throws {
+    @Test func theSystemLimitIsReadFromProc() throws {
         let limit = try #require(Inotify.systemLimit())
         let text = try String(contentsOfFile: "/proc/sys/fs/inotify/max_user_watches", encoding: .utf8)
         #expect(limit == Int(text.trimmingCharacters(in: .whitespacesAndNewlines)))

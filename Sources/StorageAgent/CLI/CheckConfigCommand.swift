@@ -23,20 +23,9 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         let named = file.map(Context.absolute) ?? global.config.map(Context.absolute)
         let path = named ?? Config.defaultPath
-        let text: String
-        let distrust: String?
-        switch readTrustedTextFile(path) {
-        case .success(let t): (text, distrust) = t
-        case .failure(let e):
-            if named == nil && e.code == .noEntry {
-                Output.out("\(path) does not exist: the built-in defaults apply\n")
-                return
-            }
-            if e.code == .noEntry { throw AgentError(.missingInput, "config file \(path) does not exist") }
-            if e.isPermission {
-                throw AgentError(.permission, "cannot read config \(path): permission denied; run with sudo")
-            }
-            throw AgentError(.ioError, "cannot read config \(path): \(e.message)")
+        guard let (text, distrust) = try Config.readFile(path, named: named != nil) else {
+            Output.out("\(path) does not exist: the built-in defaults apply\n")
+            return
         }
         let (config, problems) = Config.parseAll(text, file: path, distrust: distrust)
         guard problems.isEmpty else {

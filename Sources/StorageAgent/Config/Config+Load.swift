@@ -6,12 +6,23 @@ extension Config {
     /// Loads `path`, or the built-in defaults when `path` is the default file and it does not exist.
     static func load(path: String?) throws(AgentError) -> Config {
         let file = path ?? defaultPath
-        let text: String
-        let distrust: String?
+        guard let (text, distrust) = try readFile(file, named: path != nil) else { return Config() }
+        do {
+            var config = try parse(text, file: file, distrust: distrust)
+            config.source = file
+            return config
+        } catch {
+            throw AgentError(.config, "\(error.description); fix the file and retry")
+        }
+    }
+
+    /// The text of config file `file` and why root may not take commands from it (nil: it may);
+    /// nil when the default file (`named` false) does not exist. Failures are one-line errors.
+    static func readFile(_ file: String, named: Bool) throws(AgentError) -> (text: String, distrust: String?)? {
         switch readTrustedTextFile(file) {
-        case .success(let t): (text, distrust) = t
+        case .success(let t): return t
         case .failure(let e):
-            if path == nil && e.code == .noEntry { return Config() }
+            if !named && e.code == .noEntry { return nil }
             if e.code == .noEntry {
                 throw AgentError(.missingInput, "config file \(file) does not exist; create it or drop --config")
             }
@@ -19,13 +30,6 @@ extension Config {
                 throw AgentError(.permission, "cannot read config \(file): permission denied; run with sudo")
             }
             throw AgentError(.ioError, "cannot read config \(file): \(e.message)")
-        }
-        do {
-            var config = try parse(text, file: file, distrust: distrust)
-            config.source = file
-            return config
-        } catch {
-            throw AgentError(.config, "\(error.description); fix the file and retry")
         }
     }
 

@@ -252,8 +252,8 @@ struct ConfigReader {
             var pvc: (String, String)?
             var path: String?
             var v = VolumeConfig(namespace: "", pvc: "", line: item.line)
-            let entries = try entries(item, "volumes entry", allowed: keys)
-            for e in entries {
+            let fields = try entries(item, "volumes entry", allowed: keys)
+            for e in fields {
                 each { () throws(ConfigError) in
                     switch e.key {
                     case "pvc", "name": pvc = try claim(e.value, "volumes.\(e.key)")
@@ -274,7 +274,7 @@ struct ConfigReader {
             }
             guard let pvc else {
                 // A claim that was given but bad has its own error already.
-                let named = entries.contains { $0.key == "pvc" || $0.key == "name" }
+                let named = fields.contains { $0.key == "pvc" || $0.key == "name" }
                 if named { return }
                 throw fail(item, "volumes entry needs pvc: NAMESPACE/NAME (or path: with name:)")
             }
