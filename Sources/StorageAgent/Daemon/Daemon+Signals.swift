@@ -30,14 +30,14 @@ extension Daemon {
             // one would only fail where they are read-only.
             if restartIfWritablePathsChanged() { return systemd.ready(status: status()) }
             context = fresh
-            configLoadedNs = SystemClock.nowNs()
-            configBytes = fresh.config.source.flatMap { try? readFile($0).get() }
+            configLoaded()
             alerts.reconfigure(fresh.config.alertSettings)
             inotify.setBudget(fresh.config.watchBudget)
             needFullScan = true
             Log.info("configuration reloaded from \(fresh.config.source ?? "built-in defaults")")
         } catch {
             Log.error("reload failed, keeping the previous configuration: \(error.message)")
+            checkConfigFile()
         }
         systemd.ready(status: status())
     }

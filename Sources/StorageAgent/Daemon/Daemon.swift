@@ -34,6 +34,8 @@ final class Daemon {
     /// The running configuration: when it was loaded and the file's bytes then (nil: defaults).
     var configLoadedNs = SystemClock.nowNs()
     var configBytes: [UInt8]?
+    /// What the file on disk says against the running one, checked on the tick (not per batch).
+    var configDrift: String?
     /// What the unit let this process write (nil when not started by systemd).
     let granted = WritablePaths.granted()
     var watchLimitReached = false
@@ -60,7 +62,7 @@ final class Daemon {
         }
         alerts = AlertCycle(settings: context.config.alertSettings, sink: JournalSink())
         indexHealth = IndexHealth(inventory)
-        configBytes = context.config.source.flatMap { try? readFile($0).get() }
+        configLoaded()
     }
 
     /// Runs until SIGTERM or SIGINT; returns the exit status.
@@ -96,6 +98,7 @@ final class Daemon {
                 partialScan()
             } else if after >= nextTickNs {
                 evaluate(clockRules(AlertCycle.Inputs()))
+                checkConfigFile()
                 systemd.status(status())
                 nextTickNs = after + Self.tickNs
                 pollUnwatched()
@@ -234,14 +237,23 @@ final class Daemon {
             + "\(inotify.watching) directories watched, \(unwatched) polled; " + configStatus()
     }
 
-    /// When the running configuration was loaded, and whether the file on disk says otherwise now.
-    func configStatus() -> String {
-        guard let source = context.config.source ?? (configPath == nil ? Config.defaultPath : configPath) else {
-            return "built-in defaults"
-        }
-        let loaded = "config loaded \(SystemClock.rfc3339(ns: configLoadedNs))"
+    /// Notes the configuration just taken: when, and the file's bytes then.
+    func configLoaded() {
+        configLoadedNs = SystemClock.nowNs()
+        configBytes = context.config.source.flatMap { try? readFile($0).get() }
+        configDrift = nil
+    }
+
+    /// Compares the file on disk with the running configuration (one small read, on the tick).
+    func checkConfigFile() {
+        let source = context.config.source ?? configPath ?? Config.defaultPath
         let onDisk = try? readFile(source).get()
-        guard onDisk != configBytes else { return loaded }
-        return loaded + "; \(source) \(onDisk == nil ? "is gone" : "changed") since (systemctl reload storage-agent)"
+        configDrift = onDisk == configBytes ? nil : "\(source) \(onDisk == nil ? "is gone" : "changed") since"
+    }
+
+    /// When the running configuration was loaded, and whether the file on disk says otherwise.
+    func configStatus() -> String {
+        let loaded = "config loaded \(SystemClock.rfc3339(ns: configLoadedNs))"
+        return configDrift.map { loaded + "; \($0) (systemctl reload storage-agent)" } ?? loaded
     }
 }
