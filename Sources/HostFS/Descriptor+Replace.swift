@@ -46,4 +46,11 @@ extension Descriptor {
     package func removeFile(named name: String) throws(SystemError) {
         guard unlinkat(fd, name, 0) == 0 else { throw SystemError("unlinkat", path: displayPath + "/" + name) }
     }
+
+    /// unlinkat(2) with `AT_REMOVEDIR`: removes the empty directory `name` (never a symlink).
+    package func removeDirectory(named name: String) throws(SystemError) {
+        guard unlinkat(fd, name, AT_REMOVEDIR) == 0 else {
+            throw SystemError("unlinkat", path: displayPath + "/" + name)
+        }
+    }
 }

@@ -10,6 +10,16 @@ package enum HostPath {
         guard access(path, R_OK | W_OK) == 0 else { throw SystemError("access", path: path) }
     }
 
+    /// access(2) with R_OK|X_OK, with this process's real ids: whether it can list `path` and
+    /// reach what is in it; nil when it can, else why not.
+    package static func listingRefused(_ path: String) -> SystemError? {
+        access(path, R_OK | X_OK) == 0 ? nil : SystemError("access", path: path)
+    }
+
+    /// access(2) with W_OK: this process may write `path` (false on a read-only mount, as a
+    /// unit's `ProtectSystem=strict` makes /run for it).
+    package static func isWritable(_ path: String) -> Bool { access(path, W_OK) == 0 }
+
     /// mkdir(2); an existing entry is not an error.
     package static func makeDirectory(_ path: String, mode: UInt32) throws(SystemError) {
         guard mkdir(path, mode_t(mode)) == 0 || errno == EEXIST else { throw SystemError("mkdir", path: path) }

@@ -81,6 +81,31 @@ package struct PosixACL: Sendable, Equatable {
     }
 }
 
+extension PosixACL {
+    /// Removes the named user and group entries `remove` picks and returns them. Without named
+    /// entries left the mask goes too: the ACL is then the mode bits' own, and setting it gives
+    /// the group class back its `group::` bits (acl(5): the mask stands in for them while it is there).
+    /// `r-x` for 5, as getfacl(1) writes permissions.
+    package static func text(_ permissions: UInt16) -> String {
+        (permissions & 4 != 0 ? "r" : "-") + (permissions & 2 != 0 ? "w" : "-") + (permissions & 1 != 0 ? "x" : "-")
+    }
+
+    package mutating func removeNamed(where remove: (Entry) -> Bool) -> [Entry] {
+        let removed = entries.filter { [Self.user, Self.group].contains($0.tag) && remove($0) }
+        guard !removed.isEmpty else { return [] }
+        entries.removeAll { e in removed.contains(e) }
+        let named = entries.filter { [Self.user, Self.group].contains($0.tag) }
+        if named.isEmpty {
+            entries.removeAll { $0.tag == Self.mask }
+        } else if let i = entries.firstIndex(where: { $0.tag == Self.mask }) {
+            let groupClass = entries.filter { [Self.groupObject, Self.group, Self.user].contains($0.tag) }
+                .reduce(UInt16(0)) { $0 | $1.permissions }
+            entries[i].permissions &= groupClass
+        }
+        return removed
+    }
+}
+
 extension Descriptor {
     /// The access ACL, or the one the mode bits imply when the file has none.
     package func accessACL(mode: UInt32) throws(SystemError) -> PosixACL {

@@ -17,7 +17,8 @@ struct StorageAgentCommand: ParsableCommand {
         subcommands: [
             RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,
             LinksCommand.self, EphemeralCommand.self,
-            FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self, MountsCommand.self,
+            FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self, LinkAsUserCommand.self,
+            MountsCommand.self,
             MetricsCommand.self, CheckConfigCommand.self, UnitSyncCommand.self,
         ]
     )

@@ -239,35 +239,24 @@ import Testing
             for j in 0..<20 { try writeFile(v + "/d\(i)/f\(j).log", bytes(100)) }
         }
         let quiet = try measure(v)
-        let stop = Flag()
-        let swapper = Thread {
+        let swapper = Swapper { _ in
             // Keep replacing d7 with a symlink to the outside, and with another directory.
-            while !stop.value.load(ordering: .relaxed) {
-                rename(v + "/d7", v + "/d7.real")
-                symlink(outside, v + "/d7")
-                unlink(v + "/d7")
-                symlink("d7", v + "/d7")
-                unlink(v + "/d7")
-                mkdir(v + "/d7", 0o755)
-                rmdir(v + "/d7")
-                rename(v + "/d7.real", v + "/d7")
-                stop.count.wrappingAdd(1, ordering: .relaxed)
-            }
-            stop.done.store(true, ordering: .relaxed)
+            rename(v + "/d7", v + "/d7.real")
+            symlink(outside, v + "/d7")
+            unlink(v + "/d7")
+            symlink("d7", v + "/d7")
+            unlink(v + "/d7")
+            mkdir(v + "/d7", 0o755)
+            rmdir(v + "/d7")
+            rename(v + "/d7.real", v + "/d7")
         }
-        swapper.start()
-        // At least 200 walks, and on until 1,000 swaps ran alongside them: counted, not timed.
-        var walks = 0
         var largest: Int64 = 0
-        while walks < 200 || (stop.count.load(ordering: .relaxed) <= 1000 && walks < 100_000) {
+        try swapper.race {
             let usage = try DiskUsage.measure(Descriptor.openDirectory(path: v))
             largest = max(largest, usage.bytes)
             #expect(usage.limit == nil)
-            walks += 1
         }
-        stop.value.store(true, ordering: .relaxed)
-        while !stop.done.load(ordering: .relaxed) { usleep(1000) }
-        #expect(stop.count.load(ordering: .relaxed) > 1000, "the race must really have run")
+        #expect(swapper.swaps > 1000, "the race must really have run")
         #expect(largest < quiet + (1 << 20), "the symlink's target is never counted")
         #expect(try measure(v) == quiet)
     }

@@ -259,38 +259,20 @@ import Testing
             for j in 0..<20 { try writeFile(v + "/d\(i)/f\(j).log", []) }
         }
         let before = snapshot(outside)
-        let stop = Flag()
-        let swapper = Thread {
+        let swapper = Swapper { _ in
             // Keep replacing d7 with a symlink to the outside and back, as fast as possible.
-            while !stop.value.load(ordering: .relaxed) {
-                rename(v + "/d7", v + "/d7.real")
-                symlink(outside, v + "/d7")
-                unlink(v + "/d7")
-                rename(v + "/d7.real", v + "/d7")
-                stop.count.wrappingAdd(1, ordering: .relaxed)
-            }
-            stop.done.store(true, ordering: .relaxed)
+            rename(v + "/d7", v + "/d7.real")
+            symlink(outside, v + "/d7")
+            unlink(v + "/d7")
+            rename(v + "/d7.real", v + "/d7")
         }
-        swapper.start()
-        // At least 200 walks, and on until 1,000 swaps ran alongside them: on a loaded machine
-        // the swapper gets fewer turns, so the race is counted, not timed.
-        var walks = 0
-        while walks < 200 || (stop.count.load(ordering: .relaxed) <= 1000 && walks < 100_000) {
+        try swapper.race {
             _ = OwnershipWalk(uid: 999, gid: 999).run(try Descriptor.openDirectory(path: v))
             // Give the files back to root so every round has work to do.
             chown(v + "/d7", 0, 0)
-            walks += 1
         }
-        stop.value.store(true, ordering: .relaxed)
-        while !stop.done.load(ordering: .relaxed) { usleep(1000) }
-        #expect(stop.count.load(ordering: .relaxed) > 1000, "the race must really have run")
+        #expect(swapper.swaps > 1000, "the race must really have run")
         #expect(snapshot(outside) == before)
         #expect(owner(outside).0 == 0)
     }
-}
-
-final class Flag: Sendable {
-    let value = Atomic<Bool>(false)
-    let count = Atomic<Int>(0)
-    let done = Atomic<Bool>(false)
 }

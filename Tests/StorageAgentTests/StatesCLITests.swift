@@ -94,7 +94,9 @@ import Testing
 
     @Test func aDirectoryInTheWayIsAConflictWhoseHintFixesItAndApplyThenResolvesAtOnce() throws {
         let h = LinksCLITests.Home()
+        h.expose()
         h.box.write(h.link + "/compose-era.jsonl", "{}\n")
+        for d in ["/observer", "/observer/data"] { chown(h.home + d, 1000, 1000) }  // the user's own, as it was
         #expect(h.links("--apply").status == 1)
         let doctor = h.box.agent(["doctor", "--json"], config: h.config)
         let row = try #require(doctor.json.first { $0["check"] as? String == "link" })
@@ -117,10 +119,10 @@ import Testing
 
     @Test func aWriteTheFileSystemRefusesIsRefusedNotAConflict() throws {
         let h = LinksCLITests.Home()
-        // The home read-only, as ProtectHome=read-only makes it for the service.
-        try #require(mount(h.home, h.home, nil, UInt(MS_BIND), nil) == 0, "bind: \(errno)")
-        defer { #expect(umount2(h.home, 0) == 0) }
-        try #require(mount(nil, h.home, nil, UInt(MS_BIND) | UInt(MS_REMOUNT) | UInt(MS_RDONLY), nil) == 0)
+        // The home read-only, as ProtectHome=read-only makes it for the service (in the agent's
+        // mount namespace, which ends with the test).
+        h.expose()
+        try #require(h.namespace.sh("mount --bind '\(h.home)' '\(h.home)'; mount -o remount,bind,ro '\(h.home)'") == 0)
         let r = h.links("--apply", "--json")
         #expect(r.status == 1)
         let row = try #require(r.json.first)

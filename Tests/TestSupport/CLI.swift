@@ -33,17 +33,17 @@ package enum CLI {
     }
 
     /// Runs the binary with `arguments` (as `uid`, through setpriv, when given).
+    /// Inside `namespace` when given.
     package static func run(
-        _ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil
+        _ arguments: [String], asUser uid: UInt32? = nil, environment: [String: String]? = nil,
+        in namespace: MountNamespace? = nil
     ) -> CLIResult {
         let p = Process()
-        if let uid {
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            p.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", binary] + arguments
-        } else {
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = arguments
-        }
+        var command = [binary] + arguments
+        if let uid { command = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups"] + command }
+        if let namespace { command = namespace.command(command) }
+        p.executableURL = URL(fileURLWithPath: command[0])
+        p.arguments = Array(command.dropFirst())
         if let environment { p.environment = environment }
         let out = Pipe()
         let err = Pipe()
@@ -69,6 +69,9 @@ package final class CLISandbox: Sandbox {
         agent(arguments, config: config, asUser: uid)
     }
 
+    /// The namespace the agent runs in (its friendly links' exposures are mounted there).
+    package var namespace: MountNamespace?
+
     /// Runs the agent on this sandbox's index and root, with `config` written to `config.yaml`.
     package func agent(_ arguments: [String], config: String? = nil, asUser uid: UInt32? = nil) -> CLIResult {
         var args = ["--db", dbPath, "--storage-root", root]
@@ -77,6 +80,6 @@ package final class CLISandbox: Sandbox {
             write(path, config)
             args += ["--config", path]
         }
-        return CLI.run(args + arguments, asUser: uid)
+        return CLI.run(args + arguments, asUser: uid, in: namespace)
     }
 }

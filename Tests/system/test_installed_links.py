@@ -7,6 +7,7 @@ a fix made with `links --apply` resolves at once, in the resolved entry's own wo
 
 import json
 import os
+import shutil
 import time
 
 from conftest import wait_for
@@ -128,3 +129,109 @@ def test_a_write_the_file_system_refuses_is_refused_not_a_conflict(installed):
         assert ls.returncode == 0 and "20260203_09.log" in ls.stdout, ls.stderr
     finally:
         installed.run("umount", parent)
+
+
+EXPOSED = "/run/storage-agent/exposed"
+
+
+def link_state(node, link):
+    rows = json.loads(node.agent("links", "--json").stdout or "[]")
+    return next((r for r in rows if r["link"] == link), {})
+
+
+def as_user(node, uid, gid, *command):
+    """COMMAND as the user, inside the node (whose /run holds the exposures)."""
+    return node.run("setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups", *command)
+
+
+def extended_acl(node, path):
+    return node.run("getfacl", "--skip-base", "--absolute-names", "--omit-header", path).stdout.strip()
+
+
+def test_a_linked_user_reaches_exactly_their_volume_nosuid_and_loses_it_with_the_link(installed):
+    """Issue 12 item 1: the storage root keeps 0700 and no ACL entry; the link's user reaches only
+    the linked volume, through a nosuid,nodev mount the unit made; a setuid-root file in it does
+    not run as root; removing the link from the config removes the mount and the access. The
+    ACL entries an earlier version gave are removed."""
+    uid, gid, home = installed.user("saexpose")
+    mine = installed.volume("observer-prod", "observer-data-pvc")
+    installed.write(f"{mine}/assets/scalp/20260203_09.jsonl", "{}\n")
+    other = installed.volume("payments", "ledger-pvc")
+    installed.write(f"{other}/ledger.jsonl", "{\"secret\": 1}\n")
+    # A setuid-root helper that a container running as root left in the volume.
+    shutil.copy("/usr/bin/id", f"{mine}/id-suid")
+    os.chmod(f"{mine}/id-suid", 0o4755)
+    # What an earlier version did for a link: traverse on the 0700 root, r-x on the volume.
+    for path, perms in ((installed.storage, "--x"), (mine, "r-x")):
+        assert installed.run("setfacl", "-m", f"u:{uid}:{perms}", path).returncode == 0
+    assert as_user(installed, uid, gid, "cat", f"{other}/ledger.jsonl").returncode == 0, "the old hole, reproduced"
+
+    link = f"{home}/observer/data"
+    installed.configure({"volumes: []": link_config(("observer-data-pvc", link))})
+    before = installed.mark()
+    assert installed.reload().returncode == 0
+    assert wait_for(lambda: link_state(installed, link).get("state") == "ok", timeout=120), (
+        link_state(installed, link), installed.log(after=before))
+    exposure = f"{EXPOSED}/observer-prod_observer-data-pvc"
+    assert os.readlink(link) == exposure
+    row = link_state(installed, link)
+    assert row["target"] == mine and row["via"] == exposure
+    # Made by the user, not chowned by root.
+    assert os.lstat(link).st_uid == uid and os.stat(f"{home}/observer").st_uid == uid
+
+    # The mount is the unit's, nosuid,nodev.
+    unit = installed.run("systemd-escape", "--path", "--suffix=mount", exposure).stdout.strip()
+    assert installed.run("systemctl", "is-active", unit).stdout.strip() == "active"
+    options = installed.run("findmnt", "-n", "-o", "OPTIONS", exposure).stdout.strip().split(",")
+    assert "nosuid" in options and "nodev" in options, options
+
+    # The user: their volume, read and write; the setuid file runs as them; nothing else.
+    listed = as_user(installed, uid, gid, "ls", f"{link}/assets/scalp")
+    assert listed.returncode == 0 and "20260203_09.jsonl" in listed.stdout, listed.stderr
+    assert as_user(installed, uid, gid, "touch", f"{link}/written-by-user").returncode == 0
+    assert os.stat(f"{mine}/written-by-user").st_uid == uid
+    ran = as_user(installed, uid, gid, f"{link}/id-suid", "-u")
+    assert ran.returncode == 0 and ran.stdout.strip() == str(uid), ran.stdout + ran.stderr
+    assert as_user(installed, uid, gid, "cat", f"{other}/ledger.jsonl").returncode != 0
+    assert as_user(installed, uid, gid, "ls", installed.storage).returncode != 0
+    assert as_user(installed, uid, gid, "ls", mine).returncode != 0, "the volume's own path stays closed"
+    # The storage root: 0700, no entry for anyone; the old entries are gone, and it said so.
+    assert os.stat(installed.storage).st_mode & 0o7777 == 0o700
+    assert extended_acl(installed, installed.storage) == "" and extended_acl(installed, mine) == ""
+    said = installed.log(after=before)
+    assert f"removed the ACL entries u:{uid}:--x from {installed.storage}" in said, said
+    assert f"removed the ACL entries u:{uid}:r-x from {mine}" in said, said
+
+    # The link leaves the config: the mount and the access go with the reload.
+    installed.configure({})
+    assert installed.reload().returncode == 0
+    assert wait_for(lambda: installed.run("findmnt", "-n", exposure).returncode != 0, timeout=60)
+    assert installed.run("systemctl", "is-active", unit).stdout.strip() != "active"
+    assert installed.run("test", "-e", f"/run/systemd/system/{unit}").returncode != 0
+    assert as_user(installed, uid, gid, "ls", f"{link}/").returncode != 0
+    assert os.listdir(mine), "nothing in the volume was touched"
+
+
+def test_a_recreated_pvc_is_followed_the_service_restarts_to_mount_the_new_volume(installed):
+    uid, gid, home = installed.user("sarecreate")
+    old = installed.volume("observer-prod", "observer-logs-pvc")
+    installed.write(f"{old}/old.log", "x\n")
+    link = f"{home}/observer/logs"
+    installed.configure({"volumes: []": link_config(("observer-logs-pvc", link))})
+    assert installed.reload().returncode == 0
+    assert wait_for(lambda: link_state(installed, link).get("state") == "ok", timeout=120), installed.log()
+    first = installed.main_pid()
+    time.sleep(1.1)  # a later birth time: the newer directory is the PVC's current volume
+    before = installed.mark()
+    newer = installed.volume("observer-prod", "observer-logs-pvc")
+    installed.write(f"{newer}/new.log", "y\n")
+
+    def sees_new():
+        r = as_user(installed, uid, gid, "ls", f"{link}/")
+        return r.returncode == 0 and "new.log" in r.stdout
+
+    assert wait_for(sees_new, timeout=180), installed.log(after=before)
+    assert "restarting so the service mounts them" in installed.log(after=before)
+    assert installed.main_pid() != first
+    assert link_state(installed, link).get("target") == newer
+    assert os.readlink(link) == f"{EXPOSED}/observer-prod_observer-logs-pvc", "the link itself never moved"

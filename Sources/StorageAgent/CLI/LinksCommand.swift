@@ -10,11 +10,14 @@ struct LinksCommand: ParsableCommand {
         abstract:
             "Friendly paths (volumes[].link) and their state: ok, missing, stale-target, conflict, unreachable, refused.",
         discussion: """
-            With --apply: create missing links (and their parent directories, owned by the home directory's
-            owner), retarget links to a PVC's current volume, and give the link's owner traverse access to
-            the 0700 storage root with a POSIX ACL entry. Nothing that is not a link of ours is ever moved
-            or deleted: a conflict is fixed by hand (each one's fix: line says how). A link --apply made
-            work resolves its link-conflict and link-unreachable alerts at once.
+            A link points at its volume's exposure, /run/storage-agent/exposed/<namespace>_<pvc>: that one
+            volume, bind-mounted nosuid,nodev by a mount unit of the service (the storage root stays 0700,
+            with no ACL entry for anyone). With --apply: create missing links and their parent directories
+            and retarget links to a PVC's current volume, all done as the home directory's owner (a child
+            that drops to that user); as root with the installed configuration, also mount the volumes
+            that links need (what the service's reload does). Nothing that is not a link of ours is ever
+            moved or deleted: a conflict is fixed by hand (each one's fix: line says how). A link --apply
+            made work resolves its link-conflict and link-unreachable alerts at once.
             """
     )
 
@@ -23,7 +26,7 @@ struct LinksCommand: ParsableCommand {
     @Flag(help: "Make the links true.")
     var apply = false
 
-    @Flag(help: "Print a JSON array (keys: link target namespace pvc owner state detail hint).")
+    @Flag(help: "Print a JSON array (keys: link target via namespace pvc owner state detail hint).")
     var json = false
 
     func run() throws {
@@ -31,6 +34,7 @@ struct LinksCommand: ParsableCommand {
         let inventory = try context.inventoryForReading(refresh: apply)
         let volumes: [VolumeRecord]
         do { volumes = try inventory.volumes() } catch { throw AgentError(error) }
+        if apply { exposeVolumes(context, volumes) }
         let statuses = LinkManager(config: context.config, volumes: volumes).run(apply: apply)
         if statuses.isEmpty {
             throw AgentError(.failed, "no volumes have a link: in \(context.config.source ?? Config.defaultPath)")
@@ -41,6 +45,7 @@ struct LinksCommand: ParsableCommand {
                     w.object { w in
                         w.field("link", s.link)
                         w.field("target", s.target)
+                        w.field("via", s.via)
                         w.field("namespace", s.namespace)
                         w.field("pvc", s.pvc)
                         w.field("owner", s.owner?.description)
@@ -62,6 +67,21 @@ struct LinksCommand: ParsableCommand {
         }
         if apply { resolveFixed(statuses, inventory) }
         if statuses.contains(where: { $0.state != .ok }) { throw ExitCode(1) }
+    }
+
+    /// From a root shell, with the service's own configuration and index: the mounts the links
+    /// need, as the service's reload makes them (the service itself cannot, from its sandbox).
+    private func exposeVolumes(_ context: Context, _ volumes: [VolumeRecord]) {
+        // Outside the service's sandbox, on a node systemd runs: /run/systemd/system is writable.
+        guard Credentials.effectiveUserID == 0, HostPath.isWritable(Exposure.unitDirectory),
+            global.config == nil, global.db == nil, global.storageRoot.isEmpty,
+            context.config.source == Config.defaultPath
+        else { return }
+        let sync = UnitSync(
+            config: context.config, say: { if !json { Output.out(RawName.safeLine($0) + "\n") } }, warn: Context.warn)
+        do { try sync.run(volumes: volumes) } catch {
+            Context.warn("the links' volumes could not be mounted: \(error.message)")
+        }
     }
 
     /// Links that work now resolve their alerts at once: the daemon would only see it at its

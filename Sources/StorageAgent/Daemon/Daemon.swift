@@ -130,6 +130,7 @@ final class Daemon {
             Log.info(
                 "scan (\(reason)): \(report.volumes) volumes, \(report.files) files, \(report.counted) counted, \(report.deleted) deleted in \(report.durationNs / 1_000_000) ms"
             )
+            if restartIfExposuresChanged() { return }
             let ownership = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: nil)
             var inputs = observe.reconcile(inventory, allocated: &allocated)
             inputs.changes = report.events

@@ -15,7 +15,7 @@ struct LinkStatus: Sendable {
         /// Something that is not storage-agent's is where the link or a directory above it
         /// should be; storage-agent never moves it.
         case conflict
-        /// Its owner cannot get through to the target.
+        /// Its owner cannot get through to the target (not mounted yet, or the volume's mode).
         case unreachable
         /// A write the link needs was refused by the file system or the service's sandbox
         /// (read-only, permission, no room); nothing is in the way.
@@ -23,7 +23,10 @@ struct LinkStatus: Sendable {
     }
 
     var link: String
+    /// The PVC's volume directory (where the data is).
     var target: String?
+    /// The path the link points at: the volume's exposure (`Exposure.path`).
+    var via: String?
     var namespace: String
     var pvc: String
     var owner: Owner?

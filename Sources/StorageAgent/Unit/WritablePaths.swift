@@ -3,8 +3,8 @@ import HostFS
 /// The directories a configuration asks the agent to write, as the unit grants them
 /// (`ReadWritePaths=` in a runtime drop-in, under `ProtectSystem=strict`):
 ///
-/// - the storage roots, when some volume has `fix_ownership` or `link` (ownership fixing writes
-///   inside volumes; reachability of a link's volume is set on the root);
+/// - the storage roots, when some volume has `fix_ownership` (ownership fixing writes inside
+///   volumes; a link needs nothing there: its volume is shown through a mount of its own);
 /// - `path:` volumes with `fix_ownership`;
 /// - the directory of `metrics.textfile` (node_exporter's textfile collector directory);
 /// - for each `link`, the deepest directory on the way to its parent whose name only root can
@@ -15,8 +15,12 @@ import HostFS
 /// A directory is granted only when every directory on its way from `/` is a real directory
 /// (no symlink), owned by root and not group- or world-writable: nobody but root can make the
 /// path lead elsewhere between this check and systemd's bind mount.
+///
+/// The same drop-in carries the friendly links' exposures (`Exposure`) the unit-sync mounted, so
+/// the daemon knows what it was started with and restarts when its links need others.
 struct WritablePaths: Equatable {
     var paths: [String]
+    var exposed: [Exposure] = []
 
     /// Names systemd's `ReadWritePaths=` and `Environment=` take without quoting.
     static func grantable(_ path: String) -> Bool {
@@ -26,11 +30,14 @@ struct WritablePaths: Equatable {
             }
     }
 
-    init(paths: [String]) { self.paths = paths }
+    init(paths: [String], exposed: [Exposure] = []) {
+        self.paths = paths
+        self.exposed = exposed
+    }
 
     init(config: Config, warn: (String) -> Void) {
         var wanted: [String] = []
-        let writesVolumes = config.volumes.contains { $0.fixOwnership || $0.link != nil }
+        let writesVolumes = config.volumes.contains { $0.fixOwnership }
         if writesVolumes {
             for root in config.storageRoots {
                 if let p = Self.trusted(root, whole: true, warn: warn) { wanted.append(p) }
@@ -103,40 +110,57 @@ struct WritablePaths: Equatable {
 
     /// The drop-in's text; nil when nothing needs to be writable (no drop-in at all).
     func dropIn(source: String) -> String? {
-        guard !paths.isEmpty else { return nil }
-        return """
+        guard !paths.isEmpty || !exposed.isEmpty else { return nil }
+        var text = """
             # Written by `storage-agent unit-sync` (the unit's ExecStartPre= and ExecReload=) from
-            # \(source): the directories that configuration asks the agent to write.
+            # \(source): the directories that configuration asks the agent to write, and the
+            # volumes its friendly links are shown through (mount units of their own).
             # Rewritten on every start and reload; edit the configuration, not this file.
             [Service]
-            ReadWritePaths=\(paths.map { "-" + $0 }.joined(separator: " "))
-            Environment=\(Self.environmentName)=\(paths.joined(separator: ":"))
 
             """
+        if !paths.isEmpty {
+            text += "ReadWritePaths=\(paths.map { "-" + $0 }.joined(separator: " "))\n"
+            text += "Environment=\(Self.environmentName)=\(paths.joined(separator: ":"))\n"
+        }
+        if !exposed.isEmpty {
+            text += "Environment=\(Exposure.environmentName)=\(Exposure.environmentValue(exposed))\n"
+        }
+        return text + "\n"
     }
 
-    /// What a drop-in's `Environment=` line grants (the paths of `dropIn`), or nil.
-    static func parse(dropIn text: String) -> WritablePaths? {
-        let prefix = "Environment=\(environmentName)="
-        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
-            return WritablePaths(paths: line.dropFirst(prefix.count).split(separator: ":").map(String.init))
+    /// What a drop-in's `Environment=` lines grant (the paths and exposures of `dropIn`).
+    static func parse(dropIn text: String) -> WritablePaths {
+        var out = WritablePaths(paths: [])
+        let writable = "Environment=\(environmentName)="
+        let exposed = "Environment=\(Exposure.environmentName)="
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix(writable) {
+                out.paths = line.dropFirst(writable.count).split(separator: ":").map(String.init)
+            } else if line.hasPrefix(exposed) {
+                out.exposed = Exposure.parse(environment: line.dropFirst(exposed.count))
+            }
         }
-        return nil
+        return out
     }
 
     /// What this process was started with under the unit: the drop-in's paths, none when systemd
     /// started it without one, nil when not started by systemd.
     static func granted() -> WritablePaths? {
-        if let value = CurrentProcess.environment(environmentName) {
-            return WritablePaths(paths: value.split(separator: ":").map(String.init))
+        let writable = CurrentProcess.environment(environmentName)
+        let exposed = CurrentProcess.environment(Exposure.environmentName)
+        guard writable != nil || exposed != nil || CurrentProcess.environment("INVOCATION_ID") != nil else {
+            return nil
         }
-        return CurrentProcess.environment("INVOCATION_ID") == nil ? nil : WritablePaths(paths: [])
+        return WritablePaths(
+            paths: writable?.split(separator: ":").map(String.init) ?? [],
+            exposed: exposed.map { Exposure.parse(environment: Substring($0)) } ?? [])
     }
 
     /// What the unit's drop-in on disk grants now (empty when there is none).
     static func current() -> WritablePaths {
         switch readTextFile(dropInDirectory + "/" + dropInName) {
-        case .success(let text): return parse(dropIn: text) ?? WritablePaths(paths: [])
+        case .success(let text): return parse(dropIn: text)
         case .failure: return WritablePaths(paths: [])
         }
     }
