@@ -59,8 +59,14 @@ def test_a_link_conflict_is_raised_and_the_directory_left_alone(tree, daemon):
     resolved = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "link-conflict", FILE_PATH=link,
                                         STORAGE_AGENT_STATE="resolved"))
     assert len(resolved) == 1
-    assert resolved[0]["MESSAGE"].endswith("any more: it works again"), resolved[0]["MESSAGE"]
+    # Run by hand, outside the unit, nothing mounts the volume's exposure (the unit's unit-sync
+    # does; test_installed_links.py proves that path): the link is there and the message says
+    # truthfully what is left, in its own words, not the conflict's.
+    assert os.readlink(link) == f"/run/storage-agent/exposed/obs_ln-{tree.tag}"
+    assert resolved[0]["MESSAGE"].endswith("any more; it is unreachable now"), resolved[0]["MESSAGE"]
     assert "directory with" not in resolved[0]["MESSAGE"]
+    unreachable = wait_for(lambda: journal("STORAGE_AGENT_ALERT", "link-unreachable", FILE_PATH=link))
+    assert "is not mounted at /run/storage-agent/exposed/" in unreachable[0]["MESSAGE"]
 
 
 def test_fix_ownership_by_hand_resolves_at_once_and_the_daemon_does_not_send_it_again(tree, daemon):

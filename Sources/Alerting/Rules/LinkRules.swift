@@ -23,7 +23,7 @@ package struct LinkProblem: Sendable, Equatable {
     }
 
     /// The alert this state raises: something in the way is a conflict; a link its owner cannot
-    /// use (the ACL is missing, or a write the link needs was refused) is unreachable.
+    /// use (its volume is not mounted for it, or a write the link needs was refused) is unreachable.
     var alert: AlertType? {
         switch kind {
         case .conflict: .linkConflict

@@ -24,9 +24,13 @@ struct UnitSync {
         }
         changed = try syncMountUnits(grants.exposed, source: source) || changed
         if changed { try systemctl(["daemon-reload"]) }
-        if !grants.exposed.isEmpty {
+        // Only what is not mounted yet: once mounted, systemd takes the mount's source device from
+        // mountinfo and a start job would wait for that device's unit, which never comes up on a
+        // node without udev (and fails the mount after 90 s).
+        let unmounted = grants.exposed.filter { !$0.isMounted }
+        if !unmounted.isEmpty {
             do {
-                try systemctl(["start"] + grants.exposed.map(\.unitName))
+                try systemctl(["start"] + unmounted.map(\.unitName))
             } catch {
                 warn("the friendly links' volumes could not all be mounted: \(error.message)")
             }
