@@ -26,7 +26,7 @@ final class IndexReader {
 
     init(_ db: Database) throws(SQLiteError) {
         self.db = db
-        selectDirs = try db.prepare("SELECT id, path, digest FROM dirs WHERE volume_id = ?1")
+        selectDirs = try db.prepare("SELECT id, parent, name, digest FROM dirs WHERE volume_id = ?1")
         selectFiles = try db.prepare(
             "SELECT id, name, inode, size, mtime_ns, ctime_ns, lines, deleted_at, track FROM files WHERE dir_id = ?1")
         liveInDir = try db.prepare(
@@ -47,14 +47,23 @@ final class IndexReader {
         var digest: UInt64?
     }
 
-    func directories(_ volumeID: Int64) throws(SQLiteError) -> [NameKey: KnownDirectory] {
+    /// A volume's directories as the index has them: by parent id (0 above the root), then name.
+    struct KnownTree {
+        var children: [Int64: [NameKey: KnownDirectory]] = [:]
+
+        var root: KnownDirectory? { children[0]?[NameKey(bytes: [])] }
+
+        func child(of parent: Int64, _ name: [UInt8]) -> KnownDirectory? { children[parent]?[NameKey(bytes: name)] }
+    }
+
+    func directories(_ volumeID: Int64) throws(SQLiteError) -> KnownTree {
         selectDirs.bind(.int(volumeID))
-        var out: [NameKey: KnownDirectory] = [:]
+        var tree = KnownTree()
         while try selectDirs.step() {
-            out[NameKey(bytes: selectDirs.blob(1))] = KnownDirectory(
-                id: selectDirs.int(0), digest: selectDirs.optionalInt(2).map { UInt64(bitPattern: $0) })
+            tree.children[selectDirs.int(1), default: [:]][NameKey(bytes: selectDirs.blob(2))] = KnownDirectory(
+                id: selectDirs.int(0), digest: selectDirs.optionalInt(3).map { UInt64(bitPattern: $0) })
         }
-        return out
+        return tree
     }
 
     /// The secret that keys directory digests.

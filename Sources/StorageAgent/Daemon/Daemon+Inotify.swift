@@ -8,8 +8,8 @@ extension Daemon {
         let before = polled.values.reduce(0) { $0 + $1.count }
         for (volume, list) in report.watches {
             for w in list {
-                watches[w.wd] = (volume, w.path)
-                polled[volume]?.remove(w.path)
+                watches[w.wd] = (volume, w.dirID)
+                polled[volume]?.remove(w.dirID)
             }
         }
         for (volume, paths) in report.unwatched { polled[volume, default: []].formUnion(paths) }
@@ -26,6 +26,15 @@ extension Daemon {
                 "inotify watch limit reached (\(limit.path)); raise fs.inotify.max_user_watches. Until then changes are found by reconcile scans every minute"
             )
         }
+    }
+
+    /// The dirty directories' paths, put together from the index only now, for the batch.
+    func dirtyPaths() -> [String: [[UInt8]]] {
+        guard let paths = try? inventory.relativePaths(ofDirectories: dirty.values.joined()) else {
+            needFullScan = true  // the index cannot say where they are: the reconcile finds out
+            return [:]
+        }
+        return dirty.mapValues { $0.compactMap { paths[$0] } }
     }
 
     /// Directories over the watch budget are looked at on every tick, like the ones inotify names.
@@ -66,7 +75,7 @@ extension Daemon {
                 needFullScan = true
                 continue
             }
-            guard let (volume, path) = watches[event.wd] else { continue }
+            guard let (volume, dir) = watches[event.wd] else { continue }
             if event.has(Inotify.Event.ignored) {
                 watches[event.wd] = nil
                 inotify.forget(event.wd)
@@ -84,7 +93,7 @@ extension Daemon {
                 }
                 guard matches else { continue }
             }
-            dirty[volume, default: []].insert(path)
+            dirty[volume, default: []].insert(dir)
             if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
         }
     }

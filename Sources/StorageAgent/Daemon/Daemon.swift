@@ -19,10 +19,10 @@ final class Daemon {
     private var indexHealth: IndexHealth
     var resolution = Resolution(volumes: [], problems: [])
 
-    /// inotify watch descriptor -> (volume path, directory relative to it).
-    var watches: [Int32: (volume: String, path: [UInt8])] = [:]
+    /// inotify watch descriptor -> (volume path, the directory's row): no path per watch.
+    var watches: [Int32: (volume: String, dir: Int64)] = [:]
     var rootWatches: [Int32: String] = [:]
-    var dirty: [String: Set<[UInt8]>] = [:]
+    var dirty: [String: Set<Int64>] = [:]
     var needFullScan = false
     var firstPendingNs: Int64?
     private var nextReconcileNs: Int64 = 0
@@ -40,7 +40,7 @@ final class Daemon {
     let granted = WritablePaths.granted()
     var watchLimitReached = false
     /// Directories walked but not watched (over `index.max_watches`), by volume: re-read on the tick.
-    var polled: [String: Set<[UInt8]>] = [:]
+    var polled: [String: Set<Int64>] = [:]
     private var lastScanMs: Int64 = 0
     /// Allocated space per volume path from the last full scan (du is a walk; every cycle until
     /// the next full scan reuses it: stranded data, the metrics textfile).
@@ -133,7 +133,7 @@ final class Daemon {
             let ownership = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: nil)
             var inputs = observe.reconcile(inventory, allocated: &allocated)
             inputs.changes = report.events
-            inputs.events = ownership
+            inputs.events = ownership + TreeRules.events(report.skipped, volumes: resolution.volumes)
             inputs.links = observe.applyLinks(inventory, log: &linkLog)
             evaluate(clockRules(inputs))
             writeMetrics(force: true)
@@ -152,13 +152,15 @@ final class Daemon {
 
     /// An inotify batch: only the named directories, and no rule that aggregates over every file.
     private func partialScan() {
-        let only = dirty.mapValues { Array($0) }
+        let only = dirtyPaths()
         dirty.removeAll()
         firstPendingNs = nil
         if let report = scan(only: only) {
             var inputs = AlertCycle.Inputs()
             inputs.changes = report.events
-            inputs.events = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: only)
+            inputs.events =
+                VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: only)
+                + TreeRules.events(report.skipped, volumes: resolution.volumes)
             evaluate(inputs)
             writeMetrics(force: false)
         }
