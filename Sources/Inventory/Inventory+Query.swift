@@ -126,7 +126,7 @@ extension Inventory {
                         deletedAt: s.optionalInt(12), volumeState: volume?.state ?? .unknown))
             }
             // Bytewise, as memcmp orders them (what SQLite's BINARY collation did before).
-            out.sort { $0.pathBytes.lexicographicallyPrecedes($1.pathBytes) }
+            out.sort { RawName.precedes($0.pathBytes, $1.pathBytes) }
             return out
         }
     }
