@@ -3,7 +3,7 @@ import CSQLite
 /// The walker's own read-only view of the index: one connection, one snapshot for the scan.
 final class IndexReader {
     let db: Database
-    private let selectDirs, selectFiles, liveInDir: Statement
+    private let selectDirs, selectFiles, liveInDir, selectFile: Statement
 
     struct Row {
         var id: Int64
@@ -29,6 +29,9 @@ final class IndexReader {
         selectDirs = try db.prepare("SELECT id, parent, name, digest FROM dirs WHERE volume_id = ?1")
         selectFiles = try db.prepare(
             "SELECT id, name, inode, size, mtime_ns, ctime_ns, lines, deleted_at, track FROM files WHERE dir_id = ?1")
+        selectFile = try db.prepare(
+            "SELECT id, inode, size, mtime_ns, ctime_ns, lines, deleted_at, track FROM files WHERE dir_id = ?1 AND name = ?2"
+        )
         liveInDir = try db.prepare(
             "SELECT id, name, size, mtime_ns, track FROM files WHERE dir_id = ?1 AND deleted_at IS NULL")
     }
@@ -81,6 +84,16 @@ final class IndexReader {
                 lines: s.int(6), deleted: s.optionalInt(7) != nil, track: s.text(8))
         }
         return rows
+    }
+
+    /// One file's row, by the unique (directory, name).
+    func file(inDirectory id: Int64, named name: [UInt8]) throws(SQLiteError) -> Row? {
+        let s = selectFile
+        s.bind(.int(id), .blob(name))
+        guard try s.step() else { return nil }
+        return Row(
+            id: s.int(0), inode: UInt64(bitPattern: s.int(1)), size: s.int(2), mtimeNs: s.int(3), ctimeNs: s.int(4),
+            lines: s.int(5), deleted: s.optionalInt(6) != nil, track: s.text(7))
     }
 
     func liveFiles(inDirectory id: Int64) throws(SQLiteError) -> [LiveRow] {

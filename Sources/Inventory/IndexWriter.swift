@@ -110,6 +110,7 @@ final class IndexWriter {
             report.files += t.files
             report.bytes += t.bytes
             report.counted += t.counted
+            report.listed += t.listed
             report.skipped += t.skipped
             if let path = volumePaths[t.volumeID] {
                 let watched = t.watches.compactMap { w in row(w.dir).map { WatchedDirectory(wd: w.wd, dirID: $0) } }

@@ -65,6 +65,8 @@ package struct ScanReport: Sendable {
     package var bytes: Int64 = 0
     /// Files whose lines were counted (new, grown, replaced).
     package var counted = 0
+    /// Directories whose entries were read (listed), for the cost of a batch.
+    package var listed = 0
     package var created = 0
     package var changed = 0
     package var deleted = 0

@@ -14,6 +14,7 @@ extension VolumeWalker {
         var batch = DirectoryBatch(
             volumeID: volumeID, path: path, dir: node.ref, parent: node.parent, name: node.name)
         var tooLong = 0
+        totals.listed += 1
         do {
             try dir.forEachEntry { entry in
                 var type = entry.type
@@ -30,13 +31,13 @@ extension VolumeWalker {
                     guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }) else {
                         return
                     }
-                    if beyondPathMax(path, entry) {
+                    if beyondPathMax(path, entry.nameLength) {
                         // Not indexed, and not gone either: its row (if any) stays as it was.
                         _ = rows.removeValue(forKey: NameKey(bytes: Array(entry.nameBytes)))
                         tooLong += 1
                         return
                     }
-                    file(dir, entry, path: path, track: track, rows: &rows, into: &batch)
+                    file(dir, EntryName(entry), path: path, track: track, rows: &rows, into: &batch)
                     if batch.count >= Self.batchLimit { try flush(&batch) }
                 default:
                     // Symlinks, FIFOs, sockets and devices are never opened or followed.
@@ -74,6 +75,7 @@ extension VolumeWalker {
         var files = 0
         var bytes: Int64 = 0
         var lastWrite: Int64 = 0
+        totals.listed += 1
         do {
             try dir.forEachEntry { entry in
                 var type = entry.type
@@ -91,7 +93,7 @@ extension VolumeWalker {
                     guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }) else {
                         return
                     }
-                    if beyondPathMax(node.path, entry) {
+                    if beyondPathMax(node.path, entry.nameLength) {
                         tooLong += 1
                         return
                     }
@@ -118,7 +120,7 @@ extension VolumeWalker {
     }
 
     mutating func file(
-        _ dir: Descriptor, _ entry: DirectoryEntry, path: [UInt8], track: String?,
+        _ dir: Descriptor, _ entry: EntryName, path: [UInt8], track: String?,
         rows: inout [NameKey: IndexReader.Row],
         into batch: inout DirectoryBatch
     ) {
@@ -224,8 +226,8 @@ extension VolumeWalker {
     }
 
     /// Whether the host path of a file in `path` would be longer than PATH_MAX.
-    func beyondPathMax(_ path: [UInt8], _ entry: DirectoryEntry) -> Bool {
-        volumePath.utf8.count + 1 + path.count + 1 + entry.nameLength >= ScanOptions.pathMax
+    func beyondPathMax(_ path: [UInt8], _ nameLength: Int) -> Bool {
+        volumePath.utf8.count + 1 + path.count + 1 + nameLength >= ScanOptions.pathMax
     }
 
     mutating func reportLongFiles(_ count: Int, in path: [UInt8]) {
@@ -238,4 +240,22 @@ extension VolumeWalker {
     func join(_ path: [UInt8], _ name: [UInt8]) -> [UInt8] {
         path.isEmpty ? name : path + [0x2F] + name
     }
+}
+
+/// A name in a directory, from its listing or from an inotify event: NUL-terminated.
+struct EntryName {
+    let name: UnsafePointer<CChar>
+    let nameLength: Int
+
+    init(_ entry: DirectoryEntry) {
+        name = entry.name
+        nameLength = entry.nameLength
+    }
+
+    init(_ name: UnsafePointer<CChar>, length: Int) {
+        self.name = name
+        nameLength = length
+    }
+
+    var nameBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: name, count: nameLength) }
 }

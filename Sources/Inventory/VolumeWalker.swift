@@ -70,7 +70,12 @@ struct VolumeWalker {
     /// With `only`, just those directories are re-read (the daemon's inotify batches): their
     /// files are diffed, children new to the index are walked whole, and known children that
     /// are gone take their subtrees with them. Without it, the whole volume is walked.
-    mutating func walk(_ volume: Volume, only: [[UInt8]]? = nil) throws {
+    ///
+    /// `names` narrows a directory of `only` to the names inotify reported in it: those are
+    /// looked at one by one and the directory is not listed (a listing of 200,000 names per
+    /// event was the cost of a small steady writer). A directory of `only` not in `names` is
+    /// re-read whole (a polled one; the reconcile and an overflow walk everything).
+    mutating func walk(_ volume: Volume, only: [[UInt8]]? = nil, names: [[UInt8]: Set<[UInt8]>] = [:]) throws {
         let root: Descriptor
         let rootStat: FileStat
         totals.partial = only != nil
@@ -92,7 +97,11 @@ struct VolumeWalker {
         var stack: [Pending] = []
         if let only {
             for path in Set(only.map(NameKey.init)).map(\.bytes).sorted(by: { $0.count < $1.count }) {
-                try revisit(root, top, path, device: rootStat.device, into: &stack)
+                if let named = names[path] {
+                    try revisit(root, top, path, names: named, device: rootStat.device, into: &stack)
+                } else {
+                    try revisit(root, top, path, device: rootStat.device, into: &stack)
+                }
             }
         } else {
             try visit(root, top, onlyNewChildren: false, into: &stack)

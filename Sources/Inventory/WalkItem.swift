@@ -94,6 +94,8 @@ struct VolumeTotals: Sendable {
     var bytes: Int64 = 0
     var lastWriteNs: Int64 = 0
     var counted = 0
+    /// Directories whose entries were read (getdents64).
+    var listed = 0
     var skipped: [SkippedPath] = []
 }
 

@@ -22,7 +22,7 @@ final class Daemon {
     /// inotify watch descriptor -> (volume path, the directory's row): no path per watch.
     var watches: [Int32: (volume: String, dir: Int64)] = [:]
     var rootWatches: [Int32: String] = [:]
-    var dirty: [String: Set<Int64>] = [:]
+    var dirty: [String: [Int64: DirtyDirectory]] = [:]
     var needFullScan = false
     var firstPendingNs: Int64?
     private var nextReconcileNs: Int64 = 0
@@ -152,10 +152,10 @@ final class Daemon {
 
     /// An inotify batch: only the named directories, and no rule that aggregates over every file.
     private func partialScan() {
-        let only = dirtyPaths()
+        let (only, names) = dirtyPaths()
         dirty.removeAll()
         firstPendingNs = nil
-        if let report = scan(only: only) {
+        if let report = scan(only: only, names: names) {
             var inputs = AlertCycle.Inputs()
             inputs.changes = report.events
             inputs.events =
@@ -178,11 +178,13 @@ final class Daemon {
     }
 
     /// One scan with index-error kept in step; nil when it failed or was cancelled.
-    private func scan(only: [String: [[UInt8]]]?) -> ScanReport? {
+    private func scan(only: [String: [[UInt8]]]?, names: [String: [[UInt8]: Set<[UInt8]>]] = [:]) -> ScanReport? {
         let started = SystemClock.monotonicNs()
         let now = SystemClock.nowNs() / 1_000_000_000
         do {
-            let report = try inventory.scan(resolution, options: context.scanOptions, only: only, inotify: inotify) {
+            let report = try inventory.scan(
+                resolution, options: context.scanOptions, only: only, names: names, inotify: inotify
+            ) {
                 self.pingWatchdogIfDue()
                 if let signal = self.signals.next() { self.handleSignal(signal) }
                 return !self.stopRequested
