@@ -9,23 +9,11 @@ extension VolumeWalker {
         into stack: inout [Pending]
     ) throws {
         guard !names.isEmpty else { return }
-        var dir = root
-        var node = top
-        for component in path.split(separator: 0x2F) {
-            let name = Array(component)
-            guard let next = try? dir.openDirectory(cName: name.map { CChar(bitPattern: $0) } + [0]),
-                let st = try? next.stat(), st.device == device
-            else {
-                if let gone = knownDirectory(at: path) { try vanishedSubtree(gone, path: path) }
-                return
-            }
-            let track = name.withUnsafeBytes { options.classifier.directoryTrack($0, inherited: node.track) }
-            node = child(of: node, name, track: track)
-            dir = next
-        }
+        guard let found = try descend(root, top, path, device: device) else { return }
+        let (dir, node) = (found.dir, found.node)
         // New to the index, or no digest to move: read it whole once.
         guard let known = node.known, let stored = known.digest, !skippedDirs.contains(known.id) else {
-            return try revisit(root, top, path, device: device, into: &stack)
+            return try reread(found, into: &stack)
         }
         guard visitedDirs.insert(known.id).inserted else { return }
         digest = DirectoryDigest(key: digestKey, value: stored)

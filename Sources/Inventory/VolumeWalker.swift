@@ -153,13 +153,31 @@ struct VolumeWalker {
         push(parent: dir, node, into: &stack)
     }
 
-    /// Re-reads the directory at `path`, opened below the root one level at a time without
-    /// following symlinks. When it is gone, the index's directory there is gone with its
-    /// subtree; when the index does not know it yet, its deepest known ancestor is re-read
-    /// (which walks the new part whole).
+    /// Re-reads the directory at `path` (see `descend`); when the index does not know it yet,
+    /// its deepest known ancestor is re-read (which walks the new part whole).
     mutating func revisit(
         _ root: Descriptor, _ top: Node, _ path: [UInt8], device: UInt64, into stack: inout [Pending]
     ) throws {
+        guard let found = try descend(root, top, path, device: device) else { return }
+        try reread(found, into: &stack)
+    }
+
+    mutating func reread(_ found: Descended, into stack: inout [Pending]) throws {
+        let (target, at) = found.node.known != nil ? (found.dir, found.node) : found.deepestKnown
+        if let id = at.known?.id, visitedDirs.contains(id) { return }
+        if let why = beyondBounds(at) {
+            skip(at, why, tampering: true)
+            return
+        }
+        try visit(target, at, onlyNewChildren: true, into: &stack)
+    }
+
+    typealias Descended = (dir: Descriptor, node: Node, deepestKnown: (Descriptor, Node))
+
+    /// Opens `path` below the root one level at a time without following symlinks, on the
+    /// volume's device. nil when it is no longer there: then the index's directory there is
+    /// gone with its subtree.
+    mutating func descend(_ root: Descriptor, _ top: Node, _ path: [UInt8], device: UInt64) throws -> Descended? {
         var dir = root
         var node = top
         var deepestKnown = (root, top)
@@ -169,20 +187,14 @@ struct VolumeWalker {
                 let st = try? next.stat(), st.device == device
             else {
                 if let gone = knownDirectory(at: path) { try vanishedSubtree(gone, path: path) }
-                return
+                return nil
             }
             let track = name.withUnsafeBytes { options.classifier.directoryTrack($0, inherited: node.track) }
             node = child(of: node, name, track: track)
             dir = next
             if node.known != nil { deepestKnown = (dir, node) }
         }
-        let (target, at) = node.known != nil ? (dir, node) : deepestKnown
-        if let id = at.known?.id, visitedDirs.contains(id) { return }
-        if let why = beyondBounds(at) {
-            skip(at, why, tampering: true)
-            return
-        }
-        try visit(target, at, onlyNewChildren: true, into: &stack)
+        return (dir, node, deepestKnown)
     }
 
     /// The index's directory at `path`, found through the names of its ancestors.

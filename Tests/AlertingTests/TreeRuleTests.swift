@@ -14,14 +14,7 @@ import Testing
         let v = bench.box.volume("observer-prod", "observer-data-pvc")
         let top = v + "/x\nFORGED"
         #expect(mkdir(top, 0o755) == 0)
-        var dir = open(top, O_RDONLY | O_DIRECTORY)
-        for _ in 0..<70 {
-            #expect(mkdirat(dir, "d", 0o755) == 0)
-            let next = openat(dir, "d", O_RDONLY | O_DIRECTORY)
-            close(dir)
-            dir = next
-        }
-        close(dir)
+        nestDirectories(top, depth: 70, name: { _ in "d" })
         let resolution = bench.resolution()
         let report = try bench.inventory.scan(resolution, options: bench.box.options())
         var inputs = AlertCycle.Inputs()

@@ -7,24 +7,6 @@ import Testing
 /// Issue 12, item 8: a deep tree of long names must cost the index what its entries cost, not
 /// the square of its depth; too deep or too long is tampering, left out and reported.
 @Suite struct DeepTreeTests {
-    /// Makes `depth` nested directories under `base` by descriptor (their paths soon pass
-    /// PATH_MAX), each named `name(level)`, with `file` (when given) in the deepest one.
-    func nest(_ base: String, depth: Int, name: (Int) -> String, file: String? = nil) {
-        var dir = open(base, O_RDONLY | O_DIRECTORY)
-        for level in 1...depth {
-            #expect(mkdirat(dir, name(level), 0o755) == 0)
-            let next = openat(dir, name(level), O_RDONLY | O_DIRECTORY)
-            close(dir)
-            dir = next
-        }
-        if let file {
-            let fd = openat(dir, file, O_CREAT | O_WRONLY, 0o644)
-            _ = write(fd, "x\n", 2)
-            close(fd)
-        }
-        close(dir)
-    }
-
     func fileSize(_ path: String) -> Int {
         var st = stat()
         return stat(path, &st) == 0 ? Int(st.st_size) : 0
@@ -34,7 +16,7 @@ import Testing
         let box = Sandbox()
         let v = box.volume("ns", "data")
         let entries = 2000
-        nest(v, depth: entries, name: { _ in String(repeating: "d", count: 255) }, file: "bottom.log")
+        nestDirectories(v, depth: entries, name: { _ in String(repeating: "d", count: 255) }, file: "bottom.log")
         box.write(v + "/top.log", "1\n")
         let inv = try box.inventory()
         let report = try box.scan(inv)
@@ -61,9 +43,9 @@ import Testing
         let box = Sandbox()
         let v = box.volume("ns", "data")
         // d1/.../d64 holds at64.log (indexed); d65 holds at65.log (depth 65: not walked).
-        nest(v, depth: 64, name: { "d\($0)" }, file: "at64.log")
+        nestDirectories(v, depth: 64, name: { "d\($0)" }, file: "at64.log")
         let d64 = v + "/" + (1...64).map { "d\($0)" }.joined(separator: "/")
-        nest(d64, depth: 1, name: { _ in "d65" }, file: "at65.log")
+        nestDirectories(d64, depth: 1, name: { _ in "d65" }, file: "at65.log")
         let inv = try box.inventory()
         var wide = box.options()
         wide.maxDepth = 100
@@ -81,7 +63,7 @@ import Testing
         // On a fresh index nothing below is indexed at all.
         let fresh = Sandbox()
         let w = fresh.volume("ns", "data")
-        nest(w, depth: 66, name: { "d\($0)" }, file: "at66.log")
+        nestDirectories(w, depth: 66, name: { "d\($0)" }, file: "at66.log")
         let first = try fresh.scan(try fresh.inventory())
         #expect(first.files == 0)
         #expect(
@@ -100,7 +82,7 @@ import Testing
         let names =
             Array(repeating: String(repeating: "n", count: 200), count: whole)
             + (rest > 0 ? ["r" + String(repeating: "n", count: rest - 1)] : [])
-        nest(v, depth: names.count, name: { names[$0 - 1] }, file: "ok.log")
+        nestDirectories(v, depth: names.count, name: { names[$0 - 1] }, file: "ok.log")
         let deepest = v + "/" + names.joined(separator: "/")
         #expect(deepest.utf8.count >= target - 1 && deepest.utf8.count <= target)
         let fd = open(deepest, O_RDONLY | O_DIRECTORY)
