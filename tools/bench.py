@@ -452,8 +452,9 @@ class DaemonBench:
         time.sleep(0.5)                      # let the daemon walk the new directory and watch it
         # Read-only look at the daemon's index (WAL: never blocks its writer): is fI.log indexed yet?
         con = sqlite3.connect(f"file:{os.path.join(self.work, 'daemon.db')}?mode=ro", uri=True)
-        sql = ("SELECT count(*) FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = d.volume_id "
-               "WHERE v.path = ? AND d.path = ? AND f.name = ? AND f.deleted_at IS NULL")
+        sql = ("SELECT count(*) FROM files f JOIN dirs d ON d.id = f.dir_id JOIN dirs r ON r.id = d.parent "
+               "JOIN volumes v ON v.id = d.volume_id "
+               "WHERE v.path = ? AND r.parent = 0 AND d.name = ? AND f.name = ? AND f.deleted_at IS NULL")
         ticks, t0 = proc_cpu_ticks(self.proc.pid), time.perf_counter()
         try:
             self.latency_loop(volume, d, con, sql)

@@ -17,6 +17,7 @@ package enum AlertType: String, CaseIterable, Sendable {
     case volumeUnmounted = "volume-unmounted"
     case storageRootUnavailable = "storage-root-unavailable"
     case indexError = "index-error"
+    case subtreeSkipped = "subtree-skipped"
 
     package var messageID: String {
         switch self {
@@ -36,6 +37,7 @@ package enum AlertType: String, CaseIterable, Sendable {
         case .volumeUnmounted: "9a9098847b3f44bfbaf94f62abc71e5b"
         case .storageRootUnavailable: "5a36df640d164388bdf4082e96f6e8b5"
         case .indexError: "12f3d722e5ca4079bb3ca5383e4e3284"
+        case .subtreeSkipped: "4f0d3fd8149d4c7bb7ee64a102c721b6"
         }
     }
 
@@ -46,7 +48,7 @@ package enum AlertType: String, CaseIterable, Sendable {
             .indexError:
             3
         case .volumeRecreated, .fileTruncated, .trackGap, .ownershipUnfixable, .linkConflict, .linkUnreachable,
-            .capacity:
+            .capacity, .subtreeSkipped:
             4
         case .orphanVolume, .ownershipDrift: 5
         }
@@ -56,7 +58,7 @@ package enum AlertType: String, CaseIterable, Sendable {
     /// accumulate a count and resolve after a quiet `alerts.renotify` period. The others are
     /// conditions that hold or not.
     package var isEvent: Bool {
-        [.fileVanished, .fileTruncated, .trackGap, .ownershipDrift, .ownershipUnfixable].contains(self)
+        [.fileVanished, .fileTruncated, .trackGap, .ownershipDrift, .ownershipUnfixable, .subtreeSkipped].contains(self)
     }
 
     /// Losses are sent for every cycle that sees new ones, never held back because an earlier

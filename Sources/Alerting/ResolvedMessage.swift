@@ -47,6 +47,8 @@ extension AlertType {
             return "Storage root \(r.subject) can be read again"
         case .indexError:
             return "The index \(r.subject) can be written again"
+        case .subtreeSkipped:
+            return "Nothing in \(name) was too deep or too long to index since \(since)"
         }
     }
 }

@@ -1,6 +1,17 @@
+internal import Glibc
+
 /// File names are bytes: containers can write anything but `/` and NUL into them.
 /// These helpers turn them into text for people and JSON without losing or hiding a byte.
 package enum RawName {
+    /// memcmp(3) order, shorter first on a tie: how SQLite's BINARY collation sorts blobs.
+    package static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let common = min(a.count, b.count)
+        let order = a.withUnsafeBytes { pa in
+            b.withUnsafeBytes { pb in common == 0 ? 0 : memcmp(pa.baseAddress!, pb.baseAddress!, common) }
+        }
+        return order != 0 ? order < 0 : a.count < b.count
+    }
+
     /// Valid UTF-8 is kept, each invalid byte becomes the four characters `\xNN`, and a literal
     /// backslash becomes two (`\\`), so a name spelled `\xff` and the byte 0xFF never read the
     /// same; control characters are left alone (JSON escapes them itself).

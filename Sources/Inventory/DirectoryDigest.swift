@@ -6,16 +6,32 @@ struct DirectoryDigest {
     let key: UInt64
     private(set) var value: UInt64 = 0
 
-    init(key: UInt64) { self.key = key }
+    init(key: UInt64, value: UInt64 = 0) {
+        self.key = key
+        self.value = value
+    }
 
     mutating func add(name: UnsafeRawBufferPointer, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64) {
+        value = value &+ hash(name: name, inode: inode, size: size, mtimeNs: mtimeNs, ctimeNs: ctimeNs)
+    }
+
+    /// Takes one file out again (a sum, so the order does not matter): a batch that looks only
+    /// at the names inotify reported moves the stored digest by what changed.
+    mutating func remove(name: [UInt8], inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64) {
+        value =
+            value
+            &- name.withUnsafeBytes { hash(name: $0, inode: inode, size: size, mtimeNs: mtimeNs, ctimeNs: ctimeNs) }
+    }
+
+    private func hash(name: UnsafeRawBufferPointer, inode: UInt64, size: Int64, mtimeNs: Int64, ctimeNs: Int64)
+        -> UInt64
+    {
         var h: UInt64 = key ^ 0xcbf2_9ce4_8422_2325
         for byte in name { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         h = Self.mix(h ^ inode)
         h = Self.mix(h ^ UInt64(bitPattern: size))
         h = Self.mix(h ^ UInt64(bitPattern: mtimeNs))
-        h = Self.mix(h ^ UInt64(bitPattern: ctimeNs))
-        value = value &+ h
+        return Self.mix(h ^ UInt64(bitPattern: ctimeNs))
     }
 
     /// The splitmix64 finalizer.

@@ -3,7 +3,7 @@ import CSQLite
 /// The walker's own read-only view of the index: one connection, one snapshot for the scan.
 final class IndexReader {
     let db: Database
-    private let selectDirs, selectFiles, liveInDir: Statement
+    private let selectDirs, selectFiles, liveInDir, selectFile: Statement
 
     struct Row {
         var id: Int64
@@ -26,9 +26,12 @@ final class IndexReader {
 
     init(_ db: Database) throws(SQLiteError) {
         self.db = db
-        selectDirs = try db.prepare("SELECT id, path, digest FROM dirs WHERE volume_id = ?1")
+        selectDirs = try db.prepare("SELECT id, parent, name, digest FROM dirs WHERE volume_id = ?1")
         selectFiles = try db.prepare(
             "SELECT id, name, inode, size, mtime_ns, ctime_ns, lines, deleted_at, track FROM files WHERE dir_id = ?1")
+        selectFile = try db.prepare(
+            "SELECT id, inode, size, mtime_ns, ctime_ns, lines, deleted_at, track FROM files WHERE dir_id = ?1 AND name = ?2"
+        )
         liveInDir = try db.prepare(
             "SELECT id, name, size, mtime_ns, track FROM files WHERE dir_id = ?1 AND deleted_at IS NULL")
     }
@@ -47,14 +50,23 @@ final class IndexReader {
         var digest: UInt64?
     }
 
-    func directories(_ volumeID: Int64) throws(SQLiteError) -> [NameKey: KnownDirectory] {
+    /// A volume's directories as the index has them: by parent id (0 above the root), then name.
+    struct KnownTree {
+        var children: [Int64: [NameKey: KnownDirectory]] = [:]
+
+        var root: KnownDirectory? { children[0]?[NameKey(bytes: [])] }
+
+        func child(of parent: Int64, _ name: [UInt8]) -> KnownDirectory? { children[parent]?[NameKey(bytes: name)] }
+    }
+
+    func directories(_ volumeID: Int64) throws(SQLiteError) -> KnownTree {
         selectDirs.bind(.int(volumeID))
-        var out: [NameKey: KnownDirectory] = [:]
+        var tree = KnownTree()
         while try selectDirs.step() {
-            out[NameKey(bytes: selectDirs.blob(1))] = KnownDirectory(
-                id: selectDirs.int(0), digest: selectDirs.optionalInt(2).map { UInt64(bitPattern: $0) })
+            tree.children[selectDirs.int(1), default: [:]][NameKey(bytes: selectDirs.blob(2))] = KnownDirectory(
+                id: selectDirs.int(0), digest: selectDirs.optionalInt(3).map { UInt64(bitPattern: $0) })
         }
-        return out
+        return tree
     }
 
     /// The secret that keys directory digests.
@@ -72,6 +84,16 @@ final class IndexReader {
                 lines: s.int(6), deleted: s.optionalInt(7) != nil, track: s.text(8))
         }
         return rows
+    }
+
+    /// One file's row, by the unique (directory, name).
+    func file(inDirectory id: Int64, named name: [UInt8]) throws(SQLiteError) -> Row? {
+        let s = selectFile
+        s.bind(.int(id), .blob(name))
+        guard try s.step() else { return nil }
+        return Row(
+            id: s.int(0), inode: UInt64(bitPattern: s.int(1)), size: s.int(2), mtimeNs: s.int(3), ctimeNs: s.int(4),
+            lines: s.int(5), deleted: s.optionalInt(6) != nil, track: s.text(7))
     }
 
     func liveFiles(inDirectory id: Int64) throws(SQLiteError) -> [LiveRow] {

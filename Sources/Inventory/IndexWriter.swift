@@ -8,7 +8,8 @@ final class IndexWriter {
     let now: Int64
     var report = ScanReport()
     private var inTransaction = false
-    private var newDirs: [NameKey: Int64] = [:]
+    /// Rows made for directories new to the index, by the walk's number for them (one volume).
+    private var newDirs: [Int: Int64] = [:]
     private var volumePaths: [Int64: String] = [:]
     /// Changes to the current volume's totals, for partial walks.
     private var deltaFiles = 0
@@ -40,7 +41,7 @@ final class IndexWriter {
             """)
         liveVolumesStmt = try db.prepare("SELECT id, path FROM volumes WHERE gone_at IS NULL")
         goneVolumeStmt = try db.prepare("UPDATE volumes SET gone_at = ?2, files = 0, bytes = 0 WHERE id = ?1")
-        insertDir = try db.prepare("INSERT INTO dirs (volume_id, path) VALUES (?1, ?2)")
+        insertDir = try db.prepare("INSERT INTO dirs (volume_id, parent, name) VALUES (?1, ?2, ?3)")
         setDigest = try db.prepare("UPDATE dirs SET digest = ?2 WHERE id = ?1")
         insertFile = try db.prepare(
             """
@@ -109,12 +110,15 @@ final class IndexWriter {
             report.files += t.files
             report.bytes += t.bytes
             report.counted += t.counted
+            report.listed += t.listed
             report.skipped += t.skipped
-            if let path = volumePaths[t.volumeID], !t.watches.isEmpty { report.watches[path, default: []] += t.watches }
-            report.watchErrors += t.watchErrors
-            if let path = volumePaths[t.volumeID], !t.unwatched.isEmpty {
-                report.unwatched[path, default: []] += t.unwatched
+            if let path = volumePaths[t.volumeID] {
+                let watched = t.watches.compactMap { w in row(w.dir).map { WatchedDirectory(wd: w.wd, dirID: $0) } }
+                if !watched.isEmpty { report.watches[path, default: []] += watched }
+                let unwatched = t.unwatched.compactMap(row)
+                if !unwatched.isEmpty { report.unwatched[path, default: []] += unwatched }
             }
+            report.watchErrors += t.watchErrors
             try commit()
         }
     }
@@ -202,13 +206,23 @@ final class IndexWriter {
         if let digest = batch.digest { try setDigest.bind(.int(dirID), .int(Int64(bitPattern: digest))).run() }
     }
 
+    /// The row of a directory of this volume's walk, when it has one (a new one's first batch makes it).
+    private func row(_ dir: DirRef) -> Int64? {
+        switch dir {
+        case .known(let id): id
+        case .new(let n): newDirs[n]
+        }
+    }
+
     private func directoryID(_ batch: DirectoryBatch) throws(SQLiteError) -> Int64 {
-        if let id = batch.dirID { return id }
-        let key = NameKey(bytes: batch.path)
-        if let id = newDirs[key] { return id }
-        try insertDir.bind(.int(batch.volumeID), .blob(batch.path)).run()
+        if let id = row(batch.dir) { return id }
+        guard case .new(let n) = batch.dir, let parent = batch.parent.map(row) ?? 0 else {
+            // The walk announces every directory before its children: this is a bug, not the disk.
+            throw SQLiteError(code: 21, message: "a directory came before its parent", path: db.path)
+        }
+        try insertDir.bind(.int(batch.volumeID), .int(parent), .blob(batch.name)).run()
         let id = db.lastInsertRowID
-        newDirs[key] = id
+        newDirs[n] = id
         return id
     }
 

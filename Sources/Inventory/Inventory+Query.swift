@@ -93,30 +93,51 @@ extension Inventory {
         add("v.pv", filter.pv)
         add("f.kind", filter.kind)
         if !filter.includeDeleted { conditions.append("f.deleted_at IS NULL") }
-        // The full path is put together by SQLite, and BINARY collation compares bytes (memcmp),
-        // so ORDER BY 1 is the bytewise order of host paths.
         let sql = """
-            SELECT CAST(v.path || '/' || CASE WHEN d.path = X'' THEN f.name ELSE d.path || '/' || f.name END AS BLOB),
-                   f.volume_id, f.kind, f.track, f.date, f.hour, f.size, f.lines, f.mtime_ns, f.uid, f.gid, f.deleted_at
-            FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = f.volume_id
-            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY 1"
+            SELECT f.dir_id, f.name, f.volume_id, f.kind, f.track, f.date, f.hour, f.size, f.lines, f.mtime_ns, f.uid,
+                   f.gid, f.deleted_at
+            FROM files f JOIN volumes v ON v.id = f.volume_id
+            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
         return try guarded {
-            // Volume strings are read once and shared by every row of that volume.
+            // Volume strings are read once and shared by every row of that volume; a directory's
+            // path is put together from (parent, name) once and shared by its files.
             var volumes: [Int64: VolumeRecord] = [:]
             for v in try self.volumes(includeGone: true) { volumes[v.id] = v }
+            let directories = try DirectoryPaths(db)
             let s = try db.prepare(sql)
             for (i, v) in values.enumerated() { s.bind(v, at: Int32(i + 1)) }
             var out: [FileRecord] = []
             while try s.step() {
-                let volume = volumes[s.int(1)]
+                guard let directory = try directories.path(s.int(0)) else { continue }
+                let volume = volumes[s.int(2)]
+                var path = Array((volume?.path ?? "").utf8)
+                path.append(0x2F)
+                if !directory.isEmpty {
+                    path += directory
+                    path.append(0x2F)
+                }
+                path += s.blob(1)
                 out.append(
                     FileRecord(
                         volumePath: volume?.path ?? "", namespace: volume?.namespace, pvc: volume?.pvc, pv: volume?.pv,
-                        pathBytes: s.blob(0), kind: s.text(2) ?? "", track: s.text(3), date: s.text(4),
-                        hour: s.optionalInt(5).map { Int($0) }, size: s.int(6), lines: s.int(7), mtimeNs: s.int(8),
-                        uid: UInt32(truncatingIfNeeded: s.int(9)), gid: UInt32(truncatingIfNeeded: s.int(10)),
-                        deletedAt: s.optionalInt(11), volumeState: volume?.state ?? .unknown))
+                        pathBytes: path, kind: s.text(3) ?? "", track: s.text(4), date: s.text(5),
+                        hour: s.optionalInt(6).map { Int($0) }, size: s.int(7), lines: s.int(8), mtimeNs: s.int(9),
+                        uid: UInt32(truncatingIfNeeded: s.int(10)), gid: UInt32(truncatingIfNeeded: s.int(11)),
+                        deletedAt: s.optionalInt(12), volumeState: volume?.state ?? .unknown))
             }
+            // Bytewise, as memcmp orders them (what SQLite's BINARY collation did before).
+            out.sort { RawName.precedes($0.pathBytes, $1.pathBytes) }
+            return out
+        }
+    }
+
+    /// Relative paths of directories of the index (`[]` for a volume's root), put together from
+    /// their rows; ids the index does not have are left out.
+    package func relativePaths(ofDirectories ids: some Sequence<Int64>) throws(InventoryError) -> [Int64: [UInt8]] {
+        try guarded {
+            let directories = try DirectoryPaths(db)
+            var out: [Int64: [UInt8]] = [:]
+            for id in ids { out[id] = try directories.path(id) }
             return out
         }
     }

@@ -13,12 +13,14 @@ extension Inventory {
     /// - Parameters:
     ///   - only: volume path -> directories to re-read (relative, raw); other volumes are left
     ///     alone and gone volumes are not looked for. nil walks everything.
+    ///   - names: volume path -> directory of `only` -> the names inotify reported there: only
+    ///     those are looked at (the directory is not listed). Directories not in it are re-read.
     ///   - inotify: watch every directory walked.
     ///   - progress: called on this thread after every applied batch (the daemon's watchdog);
     ///     returning false stops the scan, rolling back the volume in progress (`Cancelled`).
     package func scan(
-        _ resolution: Resolution, options: ScanOptions, only: [String: [[UInt8]]]? = nil, inotify: Inotify? = nil,
-        progress: (() -> Bool)? = nil
+        _ resolution: Resolution, options: ScanOptions, only: [String: [[UInt8]]]? = nil,
+        names: [String: [[UInt8]: Set<[UInt8]>]] = [:], inotify: Inotify? = nil, progress: (() -> Bool)? = nil
     ) throws(InventoryError) -> ScanReport {
         let started = SystemClock.monotonicNs()
         let now = options.nowNs / 1_000_000_000
@@ -40,7 +42,7 @@ extension Inventory {
                         var walker = VolumeWalker(
                             volumeID: id, volumePath: volume.path, reader: reader, options: options, buffer: buffer,
                             digestKey: key, inotify: inotify, emit: queue.push)
-                        try walker.walk(volume, only: only?[volume.path])
+                        try walker.walk(volume, only: only?[volume.path], names: names[volume.path] ?? [:])
                     }
                     queue.finish()
                 } catch let error as SQLiteError {

@@ -103,8 +103,11 @@ package final class Inventory {
             }
             if version < Schema.version {
                 try db.transaction {
-                    for (i, sql) in Schema.migrations.enumerated() where Int64(i) >= version {
-                        try db.execute(sql)
+                    for (i, step) in Schema.migrations.enumerated() where Int64(i) >= version {
+                        switch step {
+                        case .sql(let sql): try db.execute(sql)
+                        case .code(let migrate): try migrate(db)
+                        }
                     }
                     // The directory digests are keyed with a secret, so a container cannot craft a
                     // change that leaves its directory's digest equal.

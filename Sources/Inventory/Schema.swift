@@ -1,7 +1,15 @@
 /// The index schema, as ordered migrations. `PRAGMA user_version` is the number applied.
 /// Never edit a shipped migration: append a new one.
 enum Schema {
-    static let migrations: [String] = [
+    /// One step: SQL, or code for what SQL cannot say (splitting raw byte paths).
+    enum Migration: ExpressibleByStringLiteral, Sendable {
+        case sql(String)
+        case code(@Sendable (Database) throws(SQLiteError) -> Void)
+
+        init(stringLiteral sql: String) { self = .sql(sql) }
+    }
+
+    static let migrations: [Migration] = [
         // 1: volumes, directories, files, change events, scans, meta (the digest key).
         """
         CREATE TABLE volumes (
@@ -137,6 +145,9 @@ enum Schema {
             PRIMARY KEY (snapshots, snapshot)
         );
         """,
+        // 6: a directory is (parent, name), not its full path: a chain of nested 255-byte names
+        // stored whole made the index quadratic in the depth (2,000 levels: 982 MiB).
+        .code(DirectoryTree.migrate),
     ]
 
     static var version: Int64 { Int64(migrations.count) }

@@ -3,14 +3,18 @@ import PVCResolver
 
 /// One directory of a walk: its files classified, counted and diffed against the index.
 extension VolumeWalker {
-    mutating func directory(_ dir: Descriptor, path: [UInt8], track: String?) throws {
-        let known = knownDirs[NameKey(bytes: path)]
-        let dirID = known?.id
-        if let dirID { visitedDirs.insert(dirID) }
-        if let stored = known?.digest, unchanged(dir, stored: stored, track: track) { return }
+    mutating func directory(_ dir: Descriptor, _ node: Node) throws {
+        let known = node.known
+        let path = node.path
+        let track = node.track
+        if let id = known?.id { visitedDirs.insert(id) }
+        if let stored = known?.digest, unchanged(dir, node, stored: stored) { return }
         digest = DirectoryDigest(key: digestKey)
-        var rows = try dirID.map { try reader.files(inDirectory: $0) } ?? [:]
-        var batch = DirectoryBatch(volumeID: volumeID, path: path, dirID: dirID)
+        var rows = try known.map { try reader.files(inDirectory: $0.id) } ?? [:]
+        var batch = DirectoryBatch(
+            volumeID: volumeID, path: path, dir: node.ref, parent: node.parent, name: node.name)
+        var tooLong = 0
+        totals.listed += 1
         do {
             try dir.forEachEntry { entry in
                 var type = entry.type
@@ -27,7 +31,13 @@ extension VolumeWalker {
                     guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }) else {
                         return
                     }
-                    file(dir, entry, path: path, track: track, rows: &rows, into: &batch)
+                    if beyondPathMax(path, entry.nameLength) {
+                        // Not indexed, and not gone either: its row (if any) stays as it was.
+                        _ = rows.removeValue(forKey: NameKey(bytes: Array(entry.nameBytes)))
+                        tooLong += 1
+                        return
+                    }
+                    file(dir, EntryName(entry), path: path, track: track, rows: &rows, into: &batch)
                     if batch.count >= Self.batchLimit { try flush(&batch) }
                 default:
                     // Symlinks, FIFOs, sockets and devices are never opened or followed.
@@ -35,11 +45,13 @@ extension VolumeWalker {
                 }
             }
         } catch let error as SystemError {
-            // Part of the listing failed: keep what was seen, do not mark the rest deleted.
-            skip(path, error.message)
-            try flush(&batch)
+            // Part of the listing failed: keep what was seen, do not mark the rest deleted. A
+            // new directory gets its row anyway: its children's rows point at it.
+            skip(node, error.message)
+            if !batch.isEmpty || known == nil { try send(.directory(batch)) }
             return
         }
+        if tooLong > 0 { reportLongFiles(tooLong, in: path) }
         for (key, row) in rows where !row.deleted {
             batch.deletions.append(
                 Deletion(
@@ -55,12 +67,15 @@ extension VolumeWalker {
     /// The quick pass: list and stat, no index rows read. True when the directory's digest is
     /// what the index stored, which means none of its indexed files changed; its children are
     /// queued and its totals counted.
-    mutating func unchanged(_ dir: Descriptor, stored: UInt64, track: String?) -> Bool {
+    mutating func unchanged(_ dir: Descriptor, _ node: Node, stored: UInt64) -> Bool {
+        let track = node.track
+        var tooLong = 0
         var quick = DirectoryDigest(key: digestKey)
         var children: [([CChar], String?)] = []
         var files = 0
         var bytes: Int64 = 0
         var lastWrite: Int64 = 0
+        totals.listed += 1
         do {
             try dir.forEachEntry { entry in
                 var type = entry.type
@@ -75,9 +90,14 @@ extension VolumeWalker {
                     children.append(
                         (Array(UnsafeBufferPointer(start: entry.name, count: entry.nameLength + 1)), childTrack))
                 case .regular:
-                    guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }),
-                        let s = st ?? (try? dir.stat(named: entry.name)), s.isRegular
-                    else { return }
+                    guard options.include.contains(where: { $0.matches(entry.name, length: entry.nameLength) }) else {
+                        return
+                    }
+                    if beyondPathMax(node.path, entry.nameLength) {
+                        tooLong += 1
+                        return
+                    }
+                    guard let s = st ?? (try? dir.stat(named: entry.name)), s.isRegular else { return }
                     quick.add(
                         name: entry.nameBytes, inode: s.inode, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs)
                     files += 1
@@ -91,6 +111,7 @@ extension VolumeWalker {
             return false
         }
         guard quick.value == stored else { return false }
+        if tooLong > 0 { reportLongFiles(tooLong, in: node.path) }
         pendingChildren += children
         totals.files += files
         totals.bytes += bytes
@@ -99,7 +120,7 @@ extension VolumeWalker {
     }
 
     mutating func file(
-        _ dir: Descriptor, _ entry: DirectoryEntry, path: [UInt8], track: String?,
+        _ dir: Descriptor, _ entry: EntryName, path: [UInt8], track: String?,
         rows: inout [NameKey: IndexReader.Row],
         into batch: inout DirectoryBatch
     ) {
@@ -129,7 +150,7 @@ extension VolumeWalker {
             handle = try dir.openFile(named: entry.name)
         } catch {
             if let old, !old.deleted { rows[key] = old }
-            if !error.isVanished { skip(nil, error.message, display: join(path, key.bytes)) }
+            if !error.isVanished { report(join(path, key.bytes), error.message) }
             return
         }
         guard let st = handle.stat(), st.isRegular else {
@@ -145,7 +166,7 @@ extension VolumeWalker {
         }
         guard let counted = handle.countNewlines(from: from, buffer: buffer) else {
             if let old, !old.deleted { rows[key] = old }
-            skip(nil, "read failed: \(Errno.current)", display: join(path, key.bytes))
+            report(join(path, key.bytes), "read failed: \(Errno.current)")
             return
         }
         totals.counted += 1
@@ -169,42 +190,72 @@ extension VolumeWalker {
         if mtimeNs > totals.lastWriteNs { totals.lastWriteNs = mtimeNs }
     }
 
-    /// Directories the index knows that this walk did not reach: their live files are gone,
-    /// unless they sit under a subtree the walk could not read.
-    mutating func vanishedDirectories() throws {
-        try vanished { _ in true }
-    }
-
-    /// Marks the live files of every known, unvisited directory whose path `matches` as deleted.
-    mutating func vanished(_ matches: ([UInt8]) -> Bool) throws {
-        for (key, known) in knownDirs where !visitedDirs.contains(known.id) && matches(key.bytes) {
-            let path = key.bytes
-            let id = known.id
-            let underSkipped = skippedPrefixes.contains {
-                path == $0 || (path.starts(with: $0) && path.count > $0.count && path[$0.count] == 0x2F)
+    /// Marks the live files of `start` and of every directory below it that this walk did not
+    /// reach as deleted, unless they sit under a directory it left out (skipped).
+    mutating func vanishedSubtree(_ start: IndexReader.KnownDirectory, path: [UInt8]) throws {
+        var stack = [(start, path)]
+        var seen: Set<Int64> = []
+        while let (dir, path) = stack.popLast() {
+            guard !skippedDirs.contains(dir.id), seen.insert(dir.id).inserted else { continue }
+            if visitedDirs.insert(dir.id).inserted {
+                var batch = DirectoryBatch(volumeID: volumeID, path: path, dir: .known(dir.id))
+                for row in try reader.liveFiles(inDirectory: dir.id) {
+                    batch.deletions.append(
+                        Deletion(
+                            id: row.id, relativePath: join(path, row.name), size: row.size, mtimeNs: row.mtimeNs,
+                            track: row.track))
+                    if batch.count >= Self.batchLimit { try flush(&batch) }
+                }
+                try flush(&batch)
             }
-            if underSkipped { continue }
-            visitedDirs.insert(id)
-            var batch = DirectoryBatch(volumeID: volumeID, path: path, dirID: id)
-            for row in try reader.liveFiles(inDirectory: id) {
-                batch.deletions.append(
-                    Deletion(
-                        id: row.id, relativePath: join(path, row.name), size: row.size, mtimeNs: row.mtimeNs,
-                        track: row.track))
-                if batch.count >= Self.batchLimit { try flush(&batch) }
-            }
-            try flush(&batch)
+            for (name, child) in known.children[dir.id] ?? [:] { stack.append((child, join(path, name.bytes))) }
         }
     }
 
-    mutating func skip(_ relative: [UInt8]?, _ reason: String, display: [UInt8]? = nil) {
-        if let relative { skippedPrefixes.append(relative) }
-        let shown = display ?? relative ?? []
+    /// A directory the walk leaves out: reported, and nothing the index has under it is gone.
+    mutating func skip(_ node: Node, _ reason: String, tampering: Bool = false) {
+        if let id = node.known?.id { skippedDirs.insert(id) }
+        report(node.path, reason, tampering: tampering)
+    }
+
+    mutating func report(_ relative: [UInt8], _ reason: String, tampering: Bool = false) {
         totals.skipped.append(
-            SkippedPath(path: shown.isEmpty ? volumePath : volumePath + "/" + RawName.display(shown), reason: reason))
+            SkippedPath(
+                path: relative.isEmpty ? volumePath : volumePath + "/" + RawName.display(relative), reason: reason,
+                volumePath: volumePath, tampering: tampering))
+    }
+
+    /// Whether the host path of a file in `path` would be longer than PATH_MAX.
+    func beyondPathMax(_ path: [UInt8], _ nameLength: Int) -> Bool {
+        volumePath.utf8.count + 1 + path.count + 1 + nameLength >= ScanOptions.pathMax
+    }
+
+    mutating func reportLongFiles(_ count: Int, in path: [UInt8]) {
+        let what = count == 1 ? "a file" : "\(count) files"
+        report(
+            path, "\(what) here: path longer than PATH_MAX (\(ScanOptions.pathMax) bytes): not indexed, as tampering",
+            tampering: true)
     }
 
     func join(_ path: [UInt8], _ name: [UInt8]) -> [UInt8] {
         path.isEmpty ? name : path + [0x2F] + name
     }
+}
+
+/// A name in a directory, from its listing or from an inotify event: NUL-terminated.
+struct EntryName {
+    let name: UnsafePointer<CChar>
+    let nameLength: Int
+
+    init(_ entry: DirectoryEntry) {
+        name = entry.name
+        nameLength = entry.nameLength
+    }
+
+    init(_ name: UnsafePointer<CChar>, length: Int) {
+        self.name = name
+        nameLength = length
+    }
+
+    var nameBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: name, count: nameLength) }
 }

@@ -8,12 +8,21 @@ enum WalkItem: Sendable {
     case volumeDone(VolumeTotals)
 }
 
+/// A directory of a walk: its row, or, for one the index does not have yet, a number the writer
+/// turns into the row it makes (the walk only reads the index).
+enum DirRef: Sendable, Hashable {
+    case known(Int64)
+    case new(Int)
+}
+
 struct DirectoryBatch: Sendable {
     var volumeID: Int64
-    /// Raw path relative to the volume, `[]` for its root.
+    /// Raw path relative to the volume, `[]` for its root: for this batch's events only.
     var path: [UInt8]
-    /// The directory's row when the index knows it; nil for a directory new to the index.
-    var dirID: Int64?
+    var dir: DirRef
+    /// Where a new directory's row goes: its parent (nil for the volume's root) and its name.
+    var parent: DirRef?
+    var name: [UInt8] = []
     /// Set on a directory's last part: its digest after this scan.
     var digest: UInt64?
     var inserts: [FileFacts] = []
@@ -59,27 +68,34 @@ struct Deletion: Sendable {
     var track: String?
 }
 
-/// A directory the walk put an inotify watch on.
+/// A directory the walk put an inotify watch on: the watch and the directory's row, no path.
 package struct WatchedDirectory: Sendable, Equatable {
     package var wd: Int32
-    /// Raw path relative to the volume.
-    package var path: [UInt8]
+    package var dirID: Int64
+}
+
+/// A watch as the walk made it, before the writer knows the row of a new directory.
+struct WalkWatch: Sendable {
+    var wd: Int32
+    var dir: DirRef
 }
 
 struct VolumeTotals: Sendable {
     var volumeID: Int64
     /// Only some directories were walked: the writer applies its own deltas, not these totals.
     var partial = false
-    var watches: [WatchedDirectory] = []
+    var watches: [WalkWatch] = []
     var watchErrors: [SystemError] = []
     /// Directories walked but not watched (over the watch budget, or the system's limit).
-    var unwatched: [[UInt8]] = []
+    var unwatched: [DirRef] = []
     var uid: UInt32?
     var gid: UInt32?
     var files = 0
     var bytes: Int64 = 0
     var lastWriteNs: Int64 = 0
     var counted = 0
+    /// Directories whose entries were read (getdents64).
+    var listed = 0
     var skipped: [SkippedPath] = []
 }
 

@@ -101,10 +101,10 @@ final class StopFlag: Sendable {
         #expect(try box.scan(inv).counted == 0)
     }
 
-    @Test func deepTreeIsWalkedWithoutRecursionOrPathLimits() throws {
+    @Test func deepTreeIsWalkedWithoutRecursionUpToTheConfiguredDepth() throws {
         let box = Sandbox()
         let v = box.volume("ns", "data")
-        let depth = 3000  // 6,000-byte relative path: beyond PATH_MAX, reachable only fd-relative
+        let depth = 1500  // 3,000-byte relative path, under PATH_MAX: deeper than the default index.max_depth
         var dir = open(v, O_RDONLY | O_DIRECTORY)
         for _ in 0..<depth {
             #expect(mkdirat(dir, "d", 0o755) == 0)
@@ -117,7 +117,9 @@ final class StopFlag: Sendable {
         close(fd)
         close(dir)
         let inv = try box.inventory()
-        let report = try box.scan(inv)
+        var options = box.options()
+        options.maxDepth = depth
+        let report = try inv.scan(box.resolution(), options: options)
         #expect(report.files == 1)
         #expect(report.skipped.isEmpty)
         let record = try #require(try inv.all().first)

@@ -91,6 +91,54 @@ import Testing
         #expect(try index.rememberedLayers(snapshots: "/elsewhere/snapshots").map(\.snapshot) == ["27"])
     }
 
+    @Test func aVersion5IndexBecomesATreeKeepingFilesDigestsAndTheView() throws {
+        let box = Sandbox()
+        let v = box.volume("ns", "data")
+        box.write(v + "/top.log", "1\n")
+        box.write(v + "/a/scalp/20260203_09.jsonl", "1\n2\n")
+        box.write(v + "/a/b/c/deep.log", "1\n")
+        box.write(v + "/odd\nname/x.log", "1\n")
+        do { try box.scan(try box.inventory()) }
+        let view = "SELECT id || ' ' || path || ' ' || lines FROM file_paths ORDER BY id"
+        let before = sqliteRows(view, box.dbPath)
+        #expect(before.count == 4)
+        // Back to the version-5 layout an older storage-agent left (full paths, its view), with
+        // one directory row lost on the way (a/b, which holds no file): the migration adds it back.
+        let v5 = """
+            CREATE TABLE dirs_v5 (id INTEGER PRIMARY KEY, volume_id INTEGER NOT NULL REFERENCES volumes(id),
+                path BLOB NOT NULL, digest INTEGER, UNIQUE (volume_id, path));
+            INSERT INTO dirs_v5 WITH RECURSIVE p (id, volume_id, path, digest) AS (
+                SELECT id, volume_id, X'', digest FROM dirs WHERE parent = 0
+                UNION ALL
+                SELECT d.id, d.volume_id, CASE WHEN p.path = X'' THEN d.name ELSE CAST(p.path || '/' || d.name AS BLOB) END,
+                    d.digest FROM dirs d JOIN p ON d.parent = p.id)
+            SELECT * FROM p;
+            DROP VIEW file_paths; DROP TABLE dirs; ALTER TABLE dirs_v5 RENAME TO dirs;
+            CREATE VIEW file_paths AS
+                SELECT f.id, v.path || '/' || CAST(CASE WHEN d.path = X'' THEN f.name ELSE d.path || '/' || f.name END AS TEXT) AS path,
+                       v.namespace, v.pvc, v.pv, f.kind, f.track, f.date, f.hour, f.size, f.lines,
+                       datetime(f.mtime_ns / 1000000000, 'unixepoch') AS mtime, f.uid, f.gid,
+                       datetime(f.deleted_at, 'unixepoch') AS deleted
+                FROM files f JOIN dirs d ON d.id = f.dir_id JOIN volumes v ON v.id = f.volume_id;
+            DELETE FROM dirs WHERE path = CAST('a/b' AS BLOB);
+            PRAGMA user_version = 5;
+            """
+        #expect(sqliteExec(v5, box.dbPath))
+        #expect(sqliteRows(view, box.dbPath) == before)
+        let inv = try box.inventory()
+        #expect(sqlite("PRAGMA user_version", box.dbPath) == String(Inventory.schemaVersion))
+        #expect(sqliteRows(view, box.dbPath) == before)
+        #expect(sqlite("SELECT count(*) FROM pragma_table_info('dirs') WHERE name = 'path'", box.dbPath) == "0")
+        #expect(
+            try inv.all().map { String(decoding: $0.relativePath, as: UTF8.self) }.sorted() == [
+                "a/b/c/deep.log", "a/scalp/20260203_09.jsonl", "odd\nname/x.log", "top.log",
+            ])
+        // Ids and digests were kept: a rescan reads no file and finds nothing changed or gone.
+        let report = try box.scan(inv)
+        #expect(report.counted == 0 && report.created == 0 && report.deleted == 0 && report.changed == 0)
+        #expect(sqlite("SELECT count(*) FROM dirs", box.dbPath) == "6")  // a/b is back
+    }
+
     @Test func lockedIndexIsReportedAsLocked() throws {
         let box = Sandbox()
         let v = box.volume("ns", "data")
@@ -133,6 +181,29 @@ import Testing
             sqlite("SELECT path || ' ' || lines FROM file_paths WHERE track = 'scalp'", box.dbPath) == v
                 + "/assets/scalp/20260203_09.jsonl 2")
     }
+}
+
+/// Runs statements with the sqlite3 C API; true when all of them succeeded.
+func sqliteExec(_ sql: String, _ path: String) -> Bool {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { return false }
+    defer { sqlite3_close(db) }
+    return sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK
+}
+
+/// Every row's first column, as text.
+func sqliteRows(_ sql: String, _ path: String) -> [String] {
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { return [] }
+    defer { sqlite3_close(db) }
+    var stmt: OpaquePointer?
+    guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { return [] }
+    defer { sqlite3_finalize(stmt) }
+    var rows: [String] = []
+    while sqlite3_step(stmt) == SQLITE_ROW {
+        rows.append(sqlite3_column_text(stmt, 0).map { String(cString: $0) } ?? "")
+    }
+    return rows
 }
 
 /// Runs one statement with the sqlite3 C API, independent of the product's wrapper.

@@ -64,10 +64,11 @@ import Testing
         let inv = try box.inventory()
         let report = try inv.scan(box.resolution(), options: box.options(), inotify: inotify)
         let watched = try #require(report.watches[v])
-        #expect(Set(watched.map(\.path)) == [[], Array("scalp".utf8)])
+        let paths = try inv.relativePaths(ofDirectories: watched.map(\.dirID))
+        #expect(Set(paths.values) == [[], Array("scalp".utf8)])
         box.append(v + "/scalp/20260203_09.jsonl", "b\n")
         let events = inotify.readEvents()
-        let scalp = try #require(watched.first { $0.path == Array("scalp".utf8) })
+        let scalp = try #require(watched.first { paths[$0.dirID] == Array("scalp".utf8) })
         #expect(events.contains { $0.wd == scalp.wd && $0.name == Array("20260203_09.jsonl".utf8) })
     }
 }

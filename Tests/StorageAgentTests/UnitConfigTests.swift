@@ -146,4 +146,11 @@ import Testing
         let (_, problems) = Config.parseAll("index:\n  max_watches: 0\n", file: "c.yaml")
         #expect(problems.map(\.line) == [2])
     }
+
+    @Test func theDepthBoundIsSixtyFourUnlessConfigured() throws {
+        #expect(Config().maxDepth == 64)
+        #expect(try Config.parse("index:\n  max_depth: 200\n", file: "c.yaml").maxDepth == 200)
+        let (_, problems) = Config.parseAll("index:\n  max_depth: 0\n", file: "c.yaml")
+        #expect(problems.map(\.message) == ["index.max_depth must be at least 1"])
+    }
 }

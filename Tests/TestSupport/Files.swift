@@ -62,3 +62,21 @@ package func sleepPastASecond() {
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }
+
+/// Makes `depth` nested directories under `base` by descriptor (their paths may pass PATH_MAX),
+/// level `n` named `name(n)`, with a one-line `file` in the deepest when given.
+package func nestDirectories(_ base: String, depth: Int, name: (Int) -> String, file: String? = nil) {
+    var dir = open(base, O_RDONLY | O_DIRECTORY)
+    for level in 1...depth {
+        _ = mkdirat(dir, name(level), 0o755)
+        let next = openat(dir, name(level), O_RDONLY | O_DIRECTORY)
+        close(dir)
+        dir = next
+    }
+    if let file {
+        let fd = openat(dir, file, O_CREAT | O_WRONLY, 0o644)
+        _ = write(fd, "x\n", 2)
+        close(fd)
+    }
+    close(dir)
+}

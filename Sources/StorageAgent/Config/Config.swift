@@ -13,6 +13,8 @@ struct Config: Sendable {
     var rescanInterval: Int64 = 600
     /// `index.max_watches`; nil: a quarter of `fs.inotify.max_user_watches` (`watchBudget`).
     var maxWatches: Int?
+    /// `index.max_depth`: directories deeper below a volume are tampering, not indexed.
+    var maxDepth = 64
     var owner = Owner(uid: 999, gid: 999)
     var pvCommand: String?
     /// `crictl ps -o json` (e.g. `k3s crictl ps -o json`), for container names in `mounts`; when

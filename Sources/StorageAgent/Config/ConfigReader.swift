@@ -126,9 +126,13 @@ struct ConfigReader {
                 }
             case "database": c.database = try absolutePath(v, "database")
             case "index":
-                for i in try entries(v, "index", allowed: ["include", "rescan_interval", "max_watches"]) {
+                for i in try entries(v, "index", allowed: ["include", "rescan_interval", "max_watches", "max_depth"]) {
                     each { () throws(ConfigError) in
-                        if i.key == "max_watches" {
+                        if i.key == "max_depth" {
+                            let n = try int(i.value, "index.max_depth")
+                            guard n >= 1 else { throw fail(i.value, "index.max_depth must be at least 1") }
+                            c.maxDepth = n
+                        } else if i.key == "max_watches" {
                             let n = try int(i.value, "index.max_watches")
                             guard n >= 1 else { throw fail(i.value, "index.max_watches must be at least 1") }
                             c.maxWatches = n

@@ -8,8 +8,8 @@ extension Daemon {
         let before = polled.values.reduce(0) { $0 + $1.count }
         for (volume, list) in report.watches {
             for w in list {
-                watches[w.wd] = (volume, w.path)
-                polled[volume]?.remove(w.path)
+                watches[w.wd] = (volume, w.dirID)
+                polled[volume]?.remove(w.dirID)
             }
         }
         for (volume, paths) in report.unwatched { polled[volume, default: []].formUnion(paths) }
@@ -28,13 +28,47 @@ extension Daemon {
         }
     }
 
+    /// The dirty directories' paths, put together from the index only now, and the names to
+    /// look at in each (a directory re-read whole has none).
+    func dirtyPaths() -> (only: [String: [[UInt8]]], names: [String: [[UInt8]: Set<[UInt8]>]]) {
+        guard let paths = try? inventory.relativePaths(ofDirectories: dirty.values.flatMap(\.keys)) else {
+            needFullScan = true  // the index cannot say where they are: the reconcile finds out
+            return ([:], [:])
+        }
+        var only: [String: [[UInt8]]] = [:]
+        var names: [String: [[UInt8]: Set<[UInt8]>]] = [:]
+        for (volume, directories) in dirty {
+            for (id, wanted) in directories {
+                guard let path = paths[id] else { continue }
+                only[volume, default: []].append(path)
+                if !wanted.whole { names[volume, default: [:]][path] = wanted.names }
+            }
+        }
+        return (only, names)
+    }
+
+    /// Notes that a directory needs a look: `name` (when given) or, with `whole`, all of it.
+    /// A directory named with no name (an event on itself) is handed to ownership fixing only.
+    func mark(_ volume: String, _ dir: Int64, name: [UInt8]? = nil, whole: Bool = false) {
+        var wanted = dirty[volume]?[dir] ?? DirtyDirectory()
+        if whole { wanted.whole = true }
+        if let name, !wanted.whole {
+            wanted.names.insert(name)
+            // So many names that one listing is cheaper than looking at each.
+            if wanted.names.count > DirtyDirectory.maxNames { wanted = DirtyDirectory(whole: true) }
+        }
+        dirty[volume, default: [:]][dir] = wanted
+        if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
+    }
+
     /// Directories over the watch budget are looked at on every tick, like the ones inotify names.
     func pollUnwatched() {
         let live = Set(resolution.volumes.map(\.path))
         polled = polled.filter { live.contains($0.key) && !$0.value.isEmpty }
         guard !polled.isEmpty else { return }
-        for (volume, paths) in polled { dirty[volume, default: []].formUnion(paths) }
-        if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
+        for (volume, ids) in polled {
+            for id in ids { mark(volume, id, whole: true) }
+        }
     }
 
     func watchRoots() {
@@ -66,26 +100,43 @@ extension Daemon {
                 needFullScan = true
                 continue
             }
-            guard let (volume, path) = watches[event.wd] else { continue }
+            guard let (volume, dir) = watches[event.wd] else { continue }
             if event.has(Inotify.Event.ignored) {
                 watches[event.wd] = nil
                 inotify.forget(event.wd)
                 continue
             }
             if event.has(Inotify.Event.deleteSelf) || event.has(Inotify.Event.moveSelf) { continue }
-            if !event.has(Inotify.Event.isDirectory) {
-                // Only files the index cares about make a directory worth re-reading.
-                let matches = event.name.withUnsafeBufferPointer { name in
-                    (event.name + [0]).withUnsafeBufferPointer { c in
-                        c.baseAddress!.withMemoryRebound(to: CChar.self, capacity: name.count + 1) { p in
-                            context.config.include.contains { $0.matches(p, length: name.count) }
-                        }
+            if event.name.isEmpty {
+                mark(volume, dir)  // the directory itself changed (its mode or owner)
+                continue
+            }
+            if event.has(Inotify.Event.isDirectory) {
+                let entries =
+                    Inotify.Event.create | Inotify.Event.delete | Inotify.Event.movedFrom | Inotify.Event.movedTo
+                // A subdirectory came or went; other events on one are its owner's or mode's.
+                mark(volume, dir, name: event.mask & entries != 0 ? event.name : nil)
+                continue
+            }
+            // Only files the index cares about make a directory worth looking at.
+            let matches = event.name.withUnsafeBufferPointer { name in
+                (event.name + [0]).withUnsafeBufferPointer { c in
+                    c.baseAddress!.withMemoryRebound(to: CChar.self, capacity: name.count + 1) { p in
+                        context.config.include.contains { $0.matches(p, length: name.count) }
                     }
                 }
-                guard matches else { continue }
             }
-            dirty[volume, default: []].insert(path)
-            if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
+            guard matches else { continue }
+            mark(volume, dir, name: event.name)
         }
     }
+}
+
+/// What an inotify batch looks at in one directory: the names its events named, or (polled,
+/// or too many names) all of it.
+struct DirtyDirectory {
+    var names: Set<[UInt8]> = []
+    var whole = false
+
+    static let maxNames = 4096
 }

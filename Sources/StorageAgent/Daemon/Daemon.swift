@@ -19,10 +19,10 @@ final class Daemon {
     private var indexHealth: IndexHealth
     var resolution = Resolution(volumes: [], problems: [])
 
-    /// inotify watch descriptor -> (volume path, directory relative to it).
-    var watches: [Int32: (volume: String, path: [UInt8])] = [:]
+    /// inotify watch descriptor -> (volume path, the directory's row): no path per watch.
+    var watches: [Int32: (volume: String, dir: Int64)] = [:]
     var rootWatches: [Int32: String] = [:]
-    var dirty: [String: Set<[UInt8]>] = [:]
+    var dirty: [String: [Int64: DirtyDirectory]] = [:]
     var needFullScan = false
     var firstPendingNs: Int64?
     private var nextReconcileNs: Int64 = 0
@@ -40,7 +40,7 @@ final class Daemon {
     let granted = WritablePaths.granted()
     var watchLimitReached = false
     /// Directories walked but not watched (over `index.max_watches`), by volume: re-read on the tick.
-    var polled: [String: Set<[UInt8]>] = [:]
+    var polled: [String: Set<Int64>] = [:]
     private var lastScanMs: Int64 = 0
     /// Allocated space per volume path from the last full scan (du is a walk; every cycle until
     /// the next full scan reuses it: stranded data, the metrics textfile).
@@ -134,7 +134,7 @@ final class Daemon {
             let ownership = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: nil)
             var inputs = observe.reconcile(inventory, allocated: &allocated)
             inputs.changes = report.events
-            inputs.events = ownership
+            inputs.events = ownership + TreeRules.events(report.skipped, volumes: resolution.volumes)
             inputs.links = observe.applyLinks(inventory, log: &linkLog)
             evaluate(clockRules(inputs))
             writeMetrics(force: true)
@@ -153,13 +153,15 @@ final class Daemon {
 
     /// An inotify batch: only the named directories, and no rule that aggregates over every file.
     private func partialScan() {
-        let only = dirty.mapValues { Array($0) }
+        let (only, names) = dirtyPaths()
         dirty.removeAll()
         firstPendingNs = nil
-        if let report = scan(only: only) {
+        if let report = scan(only: only, names: names) {
             var inputs = AlertCycle.Inputs()
             inputs.changes = report.events
-            inputs.events = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: only)
+            inputs.events =
+                VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: only)
+                + TreeRules.events(report.skipped, volumes: resolution.volumes)
             evaluate(inputs)
             writeMetrics(force: false)
         }
@@ -177,11 +179,13 @@ final class Daemon {
     }
 
     /// One scan with index-error kept in step; nil when it failed or was cancelled.
-    private func scan(only: [String: [[UInt8]]]?) -> ScanReport? {
+    private func scan(only: [String: [[UInt8]]]?, names: [String: [[UInt8]: Set<[UInt8]>]] = [:]) -> ScanReport? {
         let started = SystemClock.monotonicNs()
         let now = SystemClock.nowNs() / 1_000_000_000
         do {
-            let report = try inventory.scan(resolution, options: context.scanOptions, only: only, inotify: inotify) {
+            let report = try inventory.scan(
+                resolution, options: context.scanOptions, only: only, names: names, inotify: inotify
+            ) {
                 self.pingWatchdogIfDue()
                 if let signal = self.signals.next() { self.handleSignal(signal) }
                 return !self.stopRequested

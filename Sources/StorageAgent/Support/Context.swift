@@ -142,7 +142,9 @@ struct Context {
         }
     }
 
-    var scanOptions: ScanOptions { ScanOptions(include: config.include, tracks: config.trackNames) }
+    var scanOptions: ScanOptions {
+        ScanOptions(include: config.include, tracks: config.trackNames, maxDepth: config.maxDepth)
+    }
 
     /// Resolves and scans once, reporting skipped parts on stderr.
     @discardableResult
