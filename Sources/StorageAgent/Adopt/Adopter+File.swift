@@ -49,6 +49,7 @@ extension Adopter {
             let action: AdoptItem.Action = beside ? .conflict : move ? .move : .copy
             let detail = beside ? "a different file has its name: kept beside" : nil
             guard apply, let destination else {
+                if hashPlanned && digest == nil { digest = try? sourceDigest(sourceFile, shown, &digest) }
                 planned[at] = digest
                 return record(relative, action, to: at, bytes: st.size, detail)
             }

@@ -27,6 +27,9 @@ struct Adopter {
     /// A dry run's destinations so far (relative to the destination), with the digest of what
     /// would land there when it was computed: a second stale directory sees the first one's plan.
     var planned: [[UInt8]: ContentDigest?] = [:]
+    /// Hash what a dry run plans to copy, so that a later source's identical file is planned as a
+    /// skip, as the apply will do (only worth its reading with more than one source).
+    var hashPlanned = false
     /// Directories of the destination (its root and those made) as device and inode: the
     /// source walk never enters one, so a source that holds the destination cannot feed itself.
     var excluded: Set<[UInt64]> = []

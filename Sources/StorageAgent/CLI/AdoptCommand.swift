@@ -74,6 +74,7 @@ struct AdoptCommand: ParsableCommand {
                 error.isPermission ? .permission : .ioError,
                 "cannot open \(current.path): \(error.message); run with sudo")
         }
+        adopter.hashPlanned = sources.count > 1
         for source in sources {
             let dir: Descriptor
             do {
