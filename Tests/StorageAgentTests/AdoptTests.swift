@@ -269,12 +269,15 @@ import Testing
         let swapper = Swapper { _ in try? Descriptor.openDirectory(path: old).rename("sub", to: "swap", mode: .exchange)
         }
         let new = t.new
+        var copied = 0
         swapper.race(least: 100, swaps: 1000) {
             _ = t.adopt("--apply")
+            if Self.stat(new + "/sub/data.jsonl") != nil || Self.stat(new + "/swap/data.jsonl") != nil { copied += 1 }
             // Start over, so every run copies again.
             _ = Self.shell("rm -rf '\(new)'/sub '\(new)'/sub.adopted-* '\(new)'/swap '\(new)'/swap.adopted-*")
         }
         #expect(swapper.swaps > 1000, "the race must really have run")
+        #expect(copied > 0, "adopt must have copied the real directory in some runs")
         let anywhere = Self.shell("find '\(t.new)' -name secret.jsonl")
         #expect(anywhere.isEmpty, "\(anywhere)")
         #expect(Self.stat(outside + "/secret.jsonl")?.st_uid == 0)
@@ -292,20 +295,67 @@ import Testing
         let new = t.new
         let swapper = Swapper { _ in try? Descriptor.openDirectory(path: new).rename("sub", to: "swap", mode: .exchange)
         }
+        var copied = 0
         swapper.race(least: 100, swaps: 1000) {
             _ = t.adopt("--apply")
             // Remove the copy from whichever name is the real directory now (O_NOFOLLOW: never outside).
             for name in ["sub", "swap"] {
                 let fd = Glibc.open(new + "/" + name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
                 if fd >= 0 {
-                    unlinkat(fd, "data.jsonl", 0)
+                    if unlinkat(fd, "data.jsonl", 0) == 0 { copied += 1 }
                     close(fd)
                 }
             }
+            if !Self.shell("find '\(new)' -path '*/sub.adopted-*/data.jsonl'").isEmpty { copied += 1 }
             _ = Self.shell("rm -rf '\(new)'/sub.adopted-*")
         }
         #expect(swapper.swaps > 1000, "the race must really have run")
+        #expect(copied > 0, "adopt must have copied into the volume in some runs")
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty)
+    }
+
+    /// adopt killed (SIGKILL) while it writes a file: no half file is left under the real name,
+    /// because the file gets its name only once it is complete and verified.
+    @Test func aCrashMidCopyLeavesNoHalfFileUnderTheRealName() throws {
+        let t = Recreated()
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        for i in chunk.indices { chunk[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 11) }
+        let fd = Glibc.open(t.old + "/big.jsonl", O_CREAT | O_WRONLY, 0o644)
+        for _ in 0..<8 { _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) } }
+        close(fd)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = [
+            "--db", t.box.db, "--storage-root", t.box.root, "adopt", "observer-prod/observer-data-pvc", "--apply",
+        ]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let pid = p.processIdentifier
+        // Wait (without a clock) until it holds the unnamed file it writes, then kill it there.
+        var killed = false
+        while p.isRunning && !killed {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            for n in fds {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(n)")) ?? ""
+                if target.hasPrefix(t.new + "/") && target.hasSuffix("(deleted)") && p.isRunning {
+                    kill(pid, SIGKILL)
+                    killed = true
+                    break
+                }
+            }
+        }
+        p.waitUntilExit()
+        let left = try FileManager.default.contentsOfDirectory(atPath: t.new)
+        if killed {
+            #expect(p.terminationReason == .uncaughtSignal)
+            #expect(left.isEmpty, "\(left)")
+        } else {
+            // It finished before it could be caught: then the file is whole.
+            #expect(Self.sha256(t.new + "/big.jsonl") == Self.sha256(t.old + "/big.jsonl"))
+        }
+        #expect(t.adopt("--apply").status == 0)
+        #expect(Self.sha256(t.new + "/big.jsonl") == Self.sha256(t.old + "/big.jsonl"))
     }
 
     @Test func anOrphanNamedWithFromIsAdoptedAndAnythingElseIsRefusedInOneLine() throws {

@@ -112,7 +112,7 @@ struct AdoptCommand: ParsableCommand {
         for item in items {
             table.append([
                 item.action.rawValue, Format.size(item.bytes), RawName.display(item.source),
-                item.destination.map { RawName.display($0) } ?? "-", item.detail ?? "",
+                item.destination.map { RawName.display($0) } ?? "-", item.detail ?? "-",
             ])
         }
         let t = AdoptTotals(items)
