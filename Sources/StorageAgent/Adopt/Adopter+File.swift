@@ -93,10 +93,12 @@ extension Adopter {
             } catch {
                 return .refused("cannot examine \(display(destinationPath, relative)): \(error.message)")
             }
-            guard st.isRegular, st.size == size else { continue }
+            // A hard-linked file there is never read: comparing with it would tell a tenant, by
+            // what lands beside it, whether a file outside the volume holds what they guessed.
+            guard st.isRegular, st.size == size, st.links == 1 else { continue }
             do {
                 let existing = try destination.openFileQuietly(c)
-                guard let est = existing.stat(), est.isRegular else { continue }
+                guard let est = existing.stat(), est.isRegular, est.links == 1, est.inode == st.inode else { continue }
                 let theirs = try existing.contentDigest(buffer: buffer, path: display(destinationPath, relative))
                 if try sourceDigest(source, sourcePath, &digest) == theirs {
                     return .identical(relative: relative, beside: beside)
