@@ -1,6 +1,10 @@
+internal import CHostFS
+
 /// SHA-256 (FIPS 180-4), streamed: `update` any number of times, then `finalize`. Written here
 /// because the binary links no crypto library (FoundationEssentials has none); it is used to
-/// check that a copied file is the file that was read, never as a secret.
+/// check that a copied file is the file that was read, never as a secret. Where the CPU has the
+/// x86 SHA extensions the compression runs on them (CHostFS; about 5 times what portable code
+/// does), else in the portable Swift below.
 package struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
@@ -9,11 +13,20 @@ package struct SHA256: Sendable {
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
-    package init() { pending.reserveCapacity(64) }
+    private let accelerated: Bool
+
+    /// Whether this CPU runs the SHA extensions (checked once).
+    package static let hasAcceleration = chostfs_sha256_accelerated() != 0
+
+    /// `portable` keeps to the Swift compression (the tests compare both).
+    package init(portable: Bool = false) {
+        accelerated = !portable && Self.hasAcceleration
+        pending.reserveCapacity(64)
+    }
 
     /// The digest of `bytes` in one call.
-    package static func hash<C: Collection<UInt8>>(_ bytes: C) -> [UInt8] {
-        var h = SHA256()
+    package static func hash<C: Collection<UInt8>>(_ bytes: C, portable: Bool = false) -> [UInt8] {
+        var h = SHA256(portable: portable)
         Array(bytes).withUnsafeBytes { h.update($0) }
         return h.finalize()
     }
@@ -93,10 +106,18 @@ package struct SHA256: Sendable {
     ]
 
     @inline(__always)
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
 
     /// The compression function over `blocks` 64-byte blocks at `p` (big-endian words).
     private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
+        if accelerated {
+            withUnsafeMutableBytes(of: &state) { words in
+                chostfs_sha256_blocks(
+                    words.baseAddress!.assumingMemoryBound(to: UInt32.self), p.assumingMemoryBound(to: UInt8.self),
+                    blocks)
+            }
+            return
+        }
         var (h0, h1, h2, h3, h4, h5, h6, h7) = state
         Self.k.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
@@ -108,8 +129,8 @@ package struct SHA256: Sendable {
                     for t in 16..<64 {
                         let a = w[t - 15]
                         let b = w[t - 2]
-                        let s0 = Self.rotr(a, 7) ^ Self.rotr(a, 18) ^ (a >> 3)
-                        let s1 = Self.rotr(b, 17) ^ Self.rotr(b, 19) ^ (b >> 10)
+                        let s0 = Self.rotr(a, 7) ^ Self.rotr(a, 18) ^ (a &>> 3)
+                        let s1 = Self.rotr(b, 17) ^ Self.rotr(b, 19) ^ (b &>> 10)
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
                     var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)

@@ -6,18 +6,20 @@ import Testing
 
 /// SHA-256 against FIPS 180-4's examples, and the copy primitive on real files.
 @Suite struct FileCopyTests {
-    @Test func sha256MatchesTheFIPSExamples() {
+    @Test(arguments: [false, true]) func sha256MatchesTheFIPSExamples(portable: Bool) {
+        if !portable { #expect(SHA256.hasAcceleration, "this machine's CPU has the SHA extensions") }
         #expect(
-            SHA256.hex(SHA256.hash([UInt8]()))
+            SHA256.hex(SHA256.hash([UInt8](), portable: portable))
                 == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(
-            SHA256.hex(SHA256.hash(Array("abc".utf8)))
+            SHA256.hex(SHA256.hash(Array("abc".utf8), portable: portable))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
-            SHA256.hex(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+            SHA256.hex(
+                SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8), portable: portable))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         // A million "a", fed in uneven pieces across block boundaries.
-        var h = SHA256()
+        var h = SHA256(portable: portable)
         let a = [UInt8](repeating: 0x61, count: 1_000_000)
         a.withUnsafeBytes { all in
             var at = 0
@@ -30,6 +32,14 @@ import Testing
             }
         }
         #expect(SHA256.hex(h.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func theAcceleratedAndThePortableCompressionAgreeOnEveryLength() {
+        var bytes = [UInt8]()
+        for i in 0..<5000 { bytes.append(UInt8(truncatingIfNeeded: i &* 131 &+ i >> 3)) }
+        for n in [0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 4096, 5000] {
+            #expect(SHA256.hash(bytes[0..<n]) == SHA256.hash(bytes[0..<n], portable: true), "\(n) bytes")
+        }
     }
 
     @Test func zerosFedAsAHoleHashLikeWrittenZeros() {

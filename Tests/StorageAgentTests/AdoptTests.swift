@@ -321,7 +321,7 @@ import Testing
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         for i in chunk.indices { chunk[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 11) }
         let fd = Glibc.open(t.old + "/big.jsonl", O_CREAT | O_WRONLY, 0o644)
-        for _ in 0..<8 { _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) } }
+        for _ in 0..<64 { _ = chunk.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) } }
         close(fd)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "CHostFSCopy.h"
+#include "CHostFSSHA256.h"
 
 /// getdents64(2): raw `struct linux_dirent64` records into `buffer`.
 long chostfs_getdents64(int fd, void *buffer, size_t length);
