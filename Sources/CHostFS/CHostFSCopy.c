@@ -22,3 +22,5 @@ int chostfs_futimens_mtime(int fd, int64_t seconds, long nanoseconds) {
     struct timespec times[2] = {{.tv_sec = 0, .tv_nsec = UTIME_OMIT}, {.tv_sec = seconds, .tv_nsec = nanoseconds}};
     return futimens(fd, times);
 }
+
+int chostfs_syncfs(int fd) { return syncfs(fd); }

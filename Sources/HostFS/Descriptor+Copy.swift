@@ -33,7 +33,7 @@ extension Descriptor {
     /// Returns the source's digest. Throws `SystemError` naming the step; EEXIST when `name` was taken.
     package func copyFile(
         from source: borrowing OpenFile, size: Int64, to name: [CChar], target: CopyTarget, buffer: LineCountBuffer,
-        sourcePath: String
+        sourcePath: String, syncDirectory: Bool = true
     ) throws(SystemError) -> ContentDigest {
         let path = name.withUnsafeBufferPointer { child($0.baseAddress!) }
         let extents = try FileExtents(fd: source.fd, size: size, path: sourcePath)
@@ -81,9 +81,16 @@ extension Descriptor {
         }
         guard linked == 0 else { throw SystemError(temporary == nil ? "linkat" : "renameat2", path: path) }
         named = true
-        // The name is durable once the directory is synced; a failure here loses nothing.
-        _ = fsync(fd)
+        // The name is durable once the directory is synced; a failure here loses nothing. A
+        // caller copying many files syncs once at the end instead (`syncFileSystem`).
+        if syncDirectory { _ = fsync(fd) }
         return read
+    }
+
+    /// syncfs(2): everything written on this descriptor's file system reaches the disk (the
+    /// names of files copied with `syncDirectory: false`).
+    package func syncFileSystem() throws(SystemError) {
+        guard chostfs_syncfs(fd) == 0 else { throw SystemError("syncfs", path: displayPath) }
     }
 
     /// renameat2(2) `RENAME_NOREPLACE` of `name` here to `newName` in `directory`: fails with

@@ -18,4 +18,7 @@ int chostfs_o_noatime(void);
 /// futimens(2): sets the modification time of `fd`, leaving the access time alone (UTIME_OMIT).
 int chostfs_futimens_mtime(int fd, int64_t seconds, long nanoseconds);
 
+/// syncfs(2): flushes the file system `fd` lives on.
+int chostfs_syncfs(int fd);
+
 #endif

@@ -132,7 +132,7 @@ extension Adopter {
             _ = try destination.copyFile(
                 from: source, size: st.size, to: name,
                 target: CopyTarget(owner: owner, mode: st.permissions, mtimeNs: st.mtimeNs), buffer: buffer,
-                sourcePath: sourcePath)
+                sourcePath: sourcePath, syncDirectory: false)
             return nil
         } catch  where error.code == .exists {
             return "something appeared under its name while copying: nothing replaced"

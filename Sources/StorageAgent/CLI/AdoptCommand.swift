@@ -89,6 +89,13 @@ struct AdoptCommand: ParsableCommand {
             }
             adopter.adopt(dir, path: source.path, label: source.label)
         }
+        if apply {
+            // The copies' names, in one go rather than a directory fsync per file.
+            do { try adopter.destination.syncFileSystem() } catch {
+                Context.warn(
+                    "syncfs \(current.path): \(error.message); the copies are complete but may not be on disk yet")
+            }
+        }
         let items = adopter.items.sorted { RawName.precedes($0.source, $1.source) }
         Output.out(
             json ? Self.json(items) : Self.table(items, into: current.path, from: sources.map(\.path), apply: apply))
