@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// The 64 round constants K of FIPS 180-4, 4.2.2 (shared with the portable Swift compression).
+const uint32_t *chostfs_sha256_constants(void);
+
 /// 1 when this CPU has the SHA extensions with SSSE3 and SSE4.1 (x86-64 only), else 0.
 int chostfs_sha256_accelerated(void);
 
