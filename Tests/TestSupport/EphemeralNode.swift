@@ -9,7 +9,7 @@ package final class EphemeralNode {
     package var containerd: String { dir + "/containerd" }
     package var snapshots: String { containerd + "/io.containerd.snapshotter.v1.overlayfs/snapshots" }
     package var kubelet: String { dir + "/kubelet" }
-    private var holders: [Process] = []
+    var holders: [Process] = []
     /// The process holding each writable layer's overlay (its "container"), by snapshot number.
     package private(set) var holderPIDs: [Int: Int32] = [:]
     private var cgroupDirs: [String] = []
@@ -17,6 +17,7 @@ package final class EphemeralNode {
     /// Container ids of this node's "containers": 64 hex digits, unique as containerd's are (tests
     /// run side by side, and every node's processes are in the one /proc).
     package let idA = EphemeralNode.randomContainerID()
+    package let idB = EphemeralNode.randomContainerID()
     package let idC = EphemeralNode.randomContainerID()
 
     package static func randomContainerID() -> String {
