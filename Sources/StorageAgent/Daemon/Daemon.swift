@@ -222,7 +222,8 @@ final class Daemon {
         guard force || now - lastMetricsNs >= 15_000_000_000 else { return }
         lastMetricsNs = now
         do {
-            try Metrics.writeTextfile(path, inventory: inventory, usedBytes: allocated.mapValues(\.bytes))
+            try Metrics.writeTextfile(
+                path, inventory: inventory, usedBytes: allocated.mapValues(\.bytes), watches: watchCounts)
         } catch {
             Log.error("metrics: \(error.message)")
         }
@@ -232,9 +233,14 @@ final class Daemon {
         let volumes = (try? inventory.volumes()) ?? []
         let files = volumes.reduce(0) { $0 + $1.files }
         let firing = (try? inventory.alerts(includeResolved: false).count) ?? 0
-        let unwatched = polled.values.reduce(0) { $0 + $1.count }
+        let watches = watchCounts
         return "\(volumes.count) volumes, \(files) files indexed, \(firing) alerts firing; last scan \(lastScanMs) ms; "
-            + "\(inotify.watching) directories watched, \(unwatched) polled; " + configStatus()
+            + "\(watches.watched) directories watched, \(watches.polled) polled; " + configStatus()
+    }
+
+    /// Directories watched with inotify and polled on the tick (over `index.max_watches`).
+    var watchCounts: MetricsRenderer.Watches {
+        MetricsRenderer.Watches(watched: inotify.watching, polled: polled.values.reduce(0) { $0 + $1.count })
     }
 
     /// Notes the configuration just taken: when, and the file's bytes then.
