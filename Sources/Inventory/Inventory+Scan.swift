@@ -14,11 +14,13 @@ extension Inventory {
     ///   - only: volume path -> directories to re-read (relative, raw); other volumes are left
     ///     alone and gone volumes are not looked for. nil walks everything.
     ///   - inotify: watch every directory walked.
-    ///   - progress: called on this thread after every applied batch (the daemon's watchdog);
-    ///     returning false stops the scan, rolling back the volume in progress (`Cancelled`).
+    ///   - progress: called on this thread after every applied batch, and every `wakeEveryNs`
+    ///     while the walker has nothing for it (one large file, a stuck read): the daemon's
+    ///     watchdog and signals. Returning false stops the scan, rolling back the volume in
+    ///     progress (`Cancelled`).
     package func scan(
         _ resolution: Resolution, options: ScanOptions, only: [String: [[UInt8]]]? = nil, inotify: Inotify? = nil,
-        progress: (() -> Bool)? = nil
+        wakeEveryNs: Int64 = 1_000_000_000, progress: (() -> Bool)? = nil
     ) throws(InventoryError) -> ScanReport {
         let started = SystemClock.monotonicNs()
         let now = options.nowNs / 1_000_000_000
@@ -50,8 +52,12 @@ extension Inventory {
                 }
             }
             do {
-                while let item = queue.pop() {
-                    try writer.apply(item)
+                consuming: while true {
+                    switch queue.pop(waitingAtMostNs: wakeEveryNs) {
+                    case .item(let item): try writer.apply(item)
+                    case .waiting: break
+                    case .end: break consuming
+                    }
                     if let progress, !progress() { throw InventoryError(.cancelled, path: path, detail: "stopped") }
                 }
             } catch {

@@ -6,6 +6,8 @@ package struct ScanOptions: Sendable {
     package var classifier: Classifier
     /// Scan time, nanoseconds since the epoch.
     package var nowNs: Int64
+    /// Moved by the walker for every file it looks at and every MiB it reads (the daemon's watchdog).
+    package var progress: WorkProgress?
 
     package init(include: [Glob], tracks: some Sequence<String>, nowNs: Int64 = SystemClock.nowNs()) {
         self.include = include

@@ -13,6 +13,7 @@ extension VolumeWalker {
         var batch = DirectoryBatch(volumeID: volumeID, path: path, dirID: dirID)
         do {
             try dir.forEachEntry { entry in
+                options.progress?.step()
                 var type = entry.type
                 if type == .unknown {
                     guard let st = try? dir.stat(named: entry.name) else { return }
@@ -143,7 +144,7 @@ extension VolumeWalker {
             from = old.size
             lines = old.lines
         }
-        guard let counted = handle.countNewlines(from: from, buffer: buffer) else {
+        guard let counted = handle.countNewlines(from: from, buffer: buffer, progress: options.progress) else {
             if let old, !old.deleted { rows[key] = old }
             skip(nil, "read failed: \(Errno.current)", display: join(path, key.bytes))
             return

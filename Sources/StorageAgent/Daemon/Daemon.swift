@@ -27,7 +27,12 @@ final class Daemon {
     var firstPendingNs: Int64?
     private var nextReconcileNs: Int64 = 0
     private var nextTickNs: Int64 = 0
-    var lastWatchdogNs: Int64 = 0
+    /// WATCHDOG=1 from progress (nil when systemd asked for none): moved by the walker per file
+    /// and per MiB read, so a huge file feeds the watchdog and a stuck read does not.
+    var watchdog: WatchdogFeed?
+    let progress = WorkProgress()
+    /// Set while a stall is being reported (logged once, then in STATUS=).
+    var stallLogged = false
     var stopRequested = false
     /// What `run` returns: 0, or 75 to be restarted by the unit (`RestartForceExitStatus=`).
     var exitStatus: Int32 = 0
@@ -62,6 +67,7 @@ final class Daemon {
         }
         alerts = AlertCycle(settings: context.config.alertSettings, sink: JournalSink())
         indexHealth = IndexHealth(inventory)
+        watchdog = systemd.watchdogIntervalNs.map { WatchdogFeed(intervalNs: $0, now: SystemClock.monotonicNs()) }
         configLoaded()
     }
 
@@ -78,7 +84,7 @@ final class Daemon {
             let now = SystemClock.monotonicNs()
             var deadline = min(nextReconcileNs, nextTickNs)
             if let first = firstPendingNs { deadline = min(deadline, first + Self.batchWindowNs) }
-            if let interval = systemd.watchdogIntervalNs { deadline = min(deadline, lastWatchdogNs + interval) }
+            if let watchdog { deadline = min(deadline, watchdog.lastSentNs + watchdog.intervalNs) }
             let timeoutMs = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
             let ready: [Bool]
             switch Poll.readable([inotify.fd, signals.fd], timeoutMs: timeoutMs) {
@@ -90,7 +96,7 @@ final class Daemon {
             if ready[1] { handleSignals() }
             if stopRequested { break }
             if ready[0] { handle(inotify.readEvents()) }
-            pingWatchdogIfDue()
+            feedWatchdog(busy: false)
             let after = SystemClock.monotonicNs()
             if needFullScan || after >= nextReconcileNs {
                 fullScan(reason: needFullScan ? "change in a storage root" : "reconcile")
@@ -180,8 +186,14 @@ final class Daemon {
         let started = SystemClock.monotonicNs()
         let now = SystemClock.nowNs() / 1_000_000_000
         do {
-            let report = try inventory.scan(resolution, options: context.scanOptions, only: only, inotify: inotify) {
-                self.pingWatchdogIfDue()
+            var options = context.scanOptions
+            options.progress = progress
+            // Woken often enough to feed the watchdog on time while the walker is in one file.
+            let wake = watchdog.map { max(min($0.intervalNs / 4, 1_000_000_000), 10_000_000) } ?? 1_000_000_000
+            let report = try inventory.scan(
+                resolution, options: options, only: only, inotify: inotify, wakeEveryNs: wake
+            ) {
+                self.feedWatchdog(busy: true)
                 if let signal = self.signals.next() { self.handleSignal(signal) }
                 return !self.stopRequested
             }
