@@ -20,15 +20,9 @@ extension EphemeralNode {
             mount --rbind /usr '\(c)/merged/usr'
             exec chroot '\(c)/merged' /bin/sleep 300
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = user.setpriv + ["/usr/bin/unshare", "-Urm", "/bin/sh", "-c", script]
         let log = "\(dir)/intruder-\(n).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        p.standardError = FileHandle(forWritingAtPath: log)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        holders.append(p)
+        let p = try launch(
+            "/usr/bin/setpriv", user.setpriv + ["/usr/bin/unshare", "-Urm", "/bin/sh", "-c", script], log: log)
         let pid = p.processIdentifier
         let shown = "upperdir=" + s.replacingOccurrences(of: " ", with: "\\040") + "/fs,"
         for _ in 0..<200 {
