@@ -13,7 +13,10 @@ struct Observations {
     /// layers: a full scan's inputs (start, reconcile, reload, a change in a storage root: the
     /// only times the volume set changes). `allocated` is kept by the daemon between them, for
     /// the stranded-data rules and the metrics textfile.
-    func reconcile(_ inventory: Inventory, allocated: inout [String: DiskUsage.Usage]) -> AlertCycle.Inputs {
+    /// `containers` carries crictl's names, asked off the loop thread (`CommandWorker`).
+    func reconcile(
+        _ inventory: Inventory, allocated: inout [String: DiskUsage.Usage], containers: ContainerMounts
+    ) -> AlertCycle.Inputs {
         let volumes = (try? inventory.volumes()) ?? []
         var free: [String: Double] = [:]
         for v in volumes where v.state != .stale {
@@ -32,7 +35,7 @@ struct Observations {
             Log.warning("measuring \(path) stopped at its \(usage.limit!.rawValue) budget; its size is a lower bound")
         }
         let used = allocated.mapValues(\.bytes)
-        let layers = writableLayerFiles(inventory)
+        let layers = writableLayerFiles(inventory, containers: containers)
         if !layers.isEmpty {
             let exited = layers.filter { $0.state == .exited }.count
             Log.warning(
@@ -47,8 +50,8 @@ struct Observations {
 
     /// Tracked files in live and exited containers' writable layers; live layers are remembered
     /// in the index with whose they are (names from crictl too).
-    func writableLayerFiles(_ inventory: Inventory) -> [EphemeralFile] {
-        let scanner = context.ephemeralScanner(context.containerMounts())
+    func writableLayerFiles(_ inventory: Inventory, containers: ContainerMounts) -> [EphemeralFile] {
+        let scanner = context.ephemeralScanner(containers)
         let skipped = { (path: String, reason: String) in Log.warning("skipped writable layer \(path): \(reason)") }
         do {
             return try scanner.scan(remembering: inventory, now: SystemClock.nowNs() / 1_000_000_000, skipped: skipped)
@@ -73,12 +76,15 @@ struct Observations {
         }
     }
 
-    /// Running containers and their mounts, only when some expected volume names a `mount:`.
-    func mounts(_ inventory: Inventory) -> (mounts: [ContainerMount], containers: [ContainerMounts.Container])? {
-        guard context.config.volumes.contains(where: { $0.expect && $0.mount != nil }),
-            let volumes = try? inventory.volumes(includeGone: false)
-        else { return nil }
-        let finder = context.containerMounts()
+    /// Some expected volume names a `mount:`: the tick looks at running containers (and asks crictl).
+    var wantsMounts: Bool { context.config.volumes.contains(where: { $0.expect && $0.mount != nil }) }
+
+    /// Running containers and their mounts, only when `wantsMounts`; names from `finder` (crictl's
+    /// last answer).
+    func mounts(_ inventory: Inventory, finder: ContainerMounts) -> (
+        mounts: [ContainerMount], containers: [ContainerMounts.Container]
+    )? {
+        guard wantsMounts, let volumes = try? inventory.volumes(includeGone: false) else { return nil }
         let containers = finder.containers()
         return (finder.scan(volumes: volumes, containers: containers), containers)
     }
