@@ -89,8 +89,8 @@ struct Observations {
         return (finder.scan(volumes: volumes, containers: containers), containers)
     }
 
-    /// Links made true on start, on volume changes and on every reconcile (k3s's `chmod 700`
-    /// masks the ACL entry that makes them reachable); nil when the index could not be read.
+    /// Links made true on start, on volume changes and on every reconcile (a user may have moved
+    /// or replaced one since); nil when the index could not be read.
     /// `log` remembers what was said of each link, so a conflict is logged once, not each time.
     func applyLinks(_ inventory: Inventory, log: inout LinkLog) -> [LinkProblem]? {
         guard context.config.volumes.contains(where: { $0.link != nil }) else { return [] }
