@@ -174,7 +174,8 @@ package struct EphemeralScanner: Sendable {
     /// `/` of a process in a pod cgroup. A process outside every pod cgroup contributes nothing,
     /// whatever its mountinfo says: an unprivileged user in a user namespace can mount an overlay
     /// whose `upperdir=` has the exact shape of any snapshot (a tmpfs over the containerd root in
-    /// its own mount namespace), but cannot enter a pod's cgroup. A pod whose UID the kubelet does
+    /// its own mount namespace), but cannot enter a pod's cgroup (nor make one in a cgroup subtree
+    /// systemd delegated to it: `ContainerCgroup.isRootOwned`). A pod whose UID the kubelet does
     /// not know keeps its UID with no names (`pod: null` in `ephemeral`).
     package func writableLayers() -> [WritableLayer] {
         let prefixes = snapshotPrefixes()
@@ -183,9 +184,10 @@ package struct EphemeralScanner: Sendable {
         var seenNamespaces = Set<[UInt64]>()
         var seenContainers = Set<String>()
         var names = PodNames(kubeletRoot: kubeletRoot, cri: cri)
+        let ownMounts = MountInfo.read(pid: CurrentProcess.id, procRoot: procRoot) ?? []
         for pid in processIDs() {
             guard case .success(let text) = readFile("\(procRoot)/\(pid)/cgroup"),
-                let cgroup = ContainerCgroup.parse(text)
+                let cgroup = ContainerCgroup.parse(text), ContainerCgroup.isRootOwned(text, mounts: ownMounts)
             else { continue }
             // Processes of one container, or sharing a mount namespace and root, see the same
             // mounts: read one of them (the namespace link needs ptrace access; the cgroup does not).

@@ -38,4 +38,30 @@ extension EphemeralNode {
         let why = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         throw NodeError(message: "the intruder's overlay for snapshot \(n) did not come up: \(why)")
     }
+
+    /// The intruder's way into a pod-shaped cgroup: systemd delegates `user@UID.service` to its
+    /// user (the directory and its cgroup.procs are the user's), so root puts `pid` in a cgroup
+    /// given to `user`, and the user makes `kubepods/besteffort/pod<uid>/<id>` inside it and
+    /// moves `pid` there. Returns the pod cgroup's path below the delegated one.
+    package func delegatedPodCgroup(_ pid: Int32, _ user: TestUser, podUID: String, containerID: String) throws
+        -> String
+    {
+        let delegated = try moveToCgroup(pid, "user@\(user.uid).service")
+        for path in [delegated, delegated + "/cgroup.procs"] { chown(path, user.uid, user.uid) }
+        let pod = "kubepods/besteffort/pod\(podUID)/\(containerID)"
+        var path = delegated
+        for part in pod.split(separator: "/") {
+            path += "/" + part
+            cgroupDirs.append(path)
+        }
+        let script = "mkdir -p '\(delegated)/\(pod)' && echo \(pid) > '\(delegated)/\(pod)/cgroup.procs'"
+        let log = "\(dir)/delegated.log"
+        let p = try launch("/usr/bin/setpriv", user.setpriv + ["/bin/sh", "-c", script], log: log)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            let why = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw NodeError(message: "the user could not move into its own pod-shaped cgroup: \(why)")
+        }
+        return pod
+    }
 }

@@ -12,7 +12,7 @@ package final class EphemeralNode {
     private var holders: [Process] = []
     /// The process holding each writable layer's overlay (its "container"), by snapshot number.
     package private(set) var holderPIDs: [Int: Int32] = [:]
-    private var cgroupDirs: [String] = []
+    var cgroupDirs: [String] = []
     package let tag = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     /// Container ids of this node's "containers": 64 hex digits, unique as containerd's are (tests
     /// run side by side, and every node's processes are in the one /proc).
@@ -145,8 +145,10 @@ package final class EphemeralNode {
         return pid
     }
 
-    /// Creates `relative` (slash-separated) in the first writable cgroup hierarchy and moves `pid` there.
-    package func moveToCgroup(_ pid: Int32, _ relative: String) throws {
+    /// Creates `relative` (slash-separated) in the first writable cgroup hierarchy and moves `pid`
+    /// there; returns the cgroup's directory.
+    @discardableResult
+    package func moveToCgroup(_ pid: Int32, _ relative: String) throws -> String {
         for hierarchy in ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"] {
             var path = "\(hierarchy)/sa-test-\(tag)"
             guard access(hierarchy + "/cgroup.procs", W_OK) == 0 else { continue }
@@ -166,7 +168,7 @@ package final class EphemeralNode {
             defer { try? f.close() }
             do {
                 try f.write(contentsOf: Data("\(pid)\n".utf8))
-                return
+                return path
             } catch {
                 continue
             }

@@ -61,4 +61,23 @@ import Testing
         #expect(try index.rememberedLayers(snapshots: node.snapshots).map(\.snapshot) == ["2", "3", "4"])
         withExtendedLifetime(user) {}
     }
+
+    /// The same intruder, in a pod-shaped cgroup it made itself inside a cgroup subtree systemd
+    /// delegated to it (`user@UID.service`): the shape is right, the directories are the user's.
+    @Test func aPodShapedCgroupInASubtreeDelegatedToAUserIsNoPod() throws {
+        let node = try EphemeralNode.running()
+        let user = try TestUser()
+        let intruder = try node.intruder(user, snapshot: 1)
+        let pod = try node.delegatedPodCgroup(
+            intruder, user, podUID: "5e5e5e5e-1111-4222-8333-444455556666",
+            containerID: EphemeralNode.randomContainerID())
+        let cgroup = try String(contentsOfFile: "/proc/\(intruder)/cgroup", encoding: .utf8)
+        #expect(cgroup.contains(pod), "the intruder is in its pod-shaped cgroup")
+        #expect(ContainerCgroup.parse(Array(cgroup.utf8)) != nil, "and its shape alone would pass")
+        let scanner = EphemeralScanner(
+            containerdRoot: node.containerd, include: Self.include, kubeletRoot: node.kubelet)
+        #expect(scanner.writableLayers().map(\.snapshot).sorted() == ["2", "3", "4"])
+        #expect(!scanner.scan().contains { $0.snapshot == "1" })
+        withExtendedLifetime(user) {}
+    }
 }
