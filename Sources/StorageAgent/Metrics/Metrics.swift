@@ -46,12 +46,19 @@ enum Metrics {
     static func writeTextfile(
         _ path: String, inventory: Inventory, usedBytes: [String: Int64], watches: MetricsRenderer.Watches? = nil
     ) throws(AgentError) {
+        try writeTextfile(TextfileWriter.target(path), inventory: inventory, usedBytes: usedBytes, watches: watches)
+    }
+
+    static func writeTextfile(
+        _ target: TextfileWriter.Target, inventory: Inventory, usedBytes: [String: Int64],
+        watches: MetricsRenderer.Watches? = nil
+    ) throws(AgentError) {
         let text: String
         do {
             text = try exposition(inventory, usedBytes: usedBytes, watches: watches)
         } catch {
             throw AgentError(error)
         }
-        try TextfileWriter.write(text, to: path)
+        try TextfileWriter.write(text, into: target)
     }
 }
