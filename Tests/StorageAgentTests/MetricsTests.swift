@@ -207,17 +207,7 @@ import Testing
         return out
     }
 
-    func du(_ path: String) -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/du")
-        p.arguments = ["-s", "-B1", "-x", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try! p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Double(String(decoding: data, as: UTF8.self).prefix { $0.isNumber }) ?? -1
-    }
+    func du(_ path: String) -> Double { Double(TestSupport.du(path)) }
 
     @Test func metricsCommandReportsWhatDuReports() throws {
         let box = CLISandbox()
