@@ -149,6 +149,17 @@ def test_volume_recreated_says_what_is_stranded_where(tree, daemon):
     assert got[0]["BYTES"] == str(du(old)), "allocated bytes, as du counts them"
     assert got[0]["FILES"] == "1"
     assert new in got[0]["MESSAGE"] and old in got[0]["MESSAGE"]
+    assert f"sudo storage-agent adopt obs/rec-{tree.tag}" in got[0]["MESSAGE"], "the message names the way back"
+    # The command it names brings the data into the current directory, where the running daemon indexes it.
+    adopt = subprocess.run([daemon.bin, "--config", tree.config_path, "adopt", f"obs/rec-{tree.tag}", "--apply", "--json"],
+                           capture_output=True, text=True)
+    assert adopt.returncode == 0, adopt.stderr
+    assert [row["action"] for row in json.loads(adopt.stdout)] == ["copy"]
+    def indexed():
+        rows = json.loads(subprocess.run([daemon.bin, "--config", tree.config_path, "query", "--pvc", f"obs/rec-{tree.tag}",
+                                          "--json"], capture_output=True, text=True, check=True).stdout)
+        return [r for r in rows if r["path"] == os.path.join(new, "observer.jsonl") and r["lines"] == 10]
+    assert wait_for(indexed), daemon.output()
 
 
 def test_a_recreated_postgres_pvc_with_no_indexed_file_is_heard(tree, daemon):

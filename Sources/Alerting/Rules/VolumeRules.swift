@@ -38,7 +38,8 @@ package enum VolumeRules {
                     type: .volumeRecreated, subject: claim, namespace: current.namespace, pvc: current.pvc,
                     pv: oldest.pv, volumePath: oldest.path, numbers: [("BYTES", total), ("FILES", files)],
                     message: "PVC \(claim) was recreated: \(size(stranded)) (\(files) indexed files) are stranded in "
-                        + "\(stranded.map(\.path).joined(separator: ", ")); the current directory is \(current.path)"))
+                        + "\(stranded.map(\.path).joined(separator: ", ")); the current directory is \(current.path); "
+                        + "see what would be brought back with sudo storage-agent adopt \(claim), then add --apply"))
         }
         for v in live where v.state == .orphan && holdsData(v) {
             out.append(

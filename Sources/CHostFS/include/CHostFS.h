@@ -5,6 +5,8 @@
 #define CHOSTFS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "CHostFSCopy.h"
+#include "CHostFSSHA256.h"
 
 /// getdents64(2): raw `struct linux_dirent64` records into `buffer`.
 long chostfs_getdents64(int fd, void *buffer, size_t length);

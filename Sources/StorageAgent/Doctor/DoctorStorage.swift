@@ -53,7 +53,9 @@ extension Doctor {
                 v.state == .stale ? .volumeStale : .volumeOrphan, v.path,
                 "\(used)\(v.files) indexed files (\(Format.size(v.bytes))) not in use by \(v.claim ?? "any PVC")",
                 hint: v.claim.map {
-                    "copy what is needed into $(storage-agent pvc resolve \($0)), then archive \(v.path)"
+                    v.state == .stale
+                        ? "sudo storage-agent adopt \($0) (a dry run), then sudo storage-agent adopt \($0) --apply; then archive \(v.path)"
+                        : "sudo storage-agent adopt \($0) --from \(v.path) (a dry run), then add --apply; then archive \(v.path)"
                 }
                     ?? "archive or remove \(v.path) once it is not needed")
         }
