@@ -18,7 +18,7 @@ struct StorageAgentCommand: ParsableCommand {
             RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,
             LinksCommand.self, EphemeralCommand.self,
             FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self, LinkAsUserCommand.self,
-            MountsCommand.self,
+            MountsCommand.self, AdoptCommand.self,
             MetricsCommand.self, CheckConfigCommand.self, UnitSyncCommand.self,
         ]
     )

@@ -5,6 +5,7 @@
 #define CHOSTFS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "CHostFSCopy.h"
 
 /// getdents64(2): raw `struct linux_dirent64` records into `buffer`.
 long chostfs_getdents64(int fd, void *buffer, size_t length);
