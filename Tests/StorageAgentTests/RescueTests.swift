@@ -246,3 +246,91 @@ import Testing
         #expect(node.agent(["rescue"], config: config).status == 1)
     }
 }
+
+/// `rescue restore` and the daemon's rescue on a node with real overlay mounts.
+@Suite struct RescueRestoreTests {
+    static let pvc = "pvc-4b0c8a8e-2f7d-4b61-9d55-0c8b8c2b1a01_observer-prod_observer-data-pvc"
+
+    static func tree(_ root: String) -> [String: String] {
+        var out: [String: String] = [:]
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return out }
+        while let next = walker.nextObject() as? String {
+            var st = stat()
+            guard lstat(root + "/" + next, &st) == 0 else { continue }
+            out[next] = st.st_mode & S_IFMT == S_IFREG ? (try? RescueTests.sha256(root + "/" + next)) ?? "?" : "dir"
+        }
+        return out
+    }
+
+    @Test func aDryRunChangesNothingAndApplyPlacesFilesBesideWhatDiffers() throws {
+        let node = try EphemeralNode.running()
+        let config = RescueTests.config(node)
+        let volume = node.dir + "/storage/" + Self.pvc
+        node.write(volume + "/observer.jsonl", "{\"already\":1}\n")
+        #expect(node.agent(["rescue", "--now"], config: config).status == 0)
+        let before = Self.tree(volume)
+        let dry = node.agent(["rescue", "restore", "observer-prod/observer-data-pvc"], config: config)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(Self.tree(volume) == before, "a dry run changes nothing")
+        #expect(
+            dry.stdout.contains("1 to restore (16B), 1 to keep beside (9B), 0 already there, 0 refused"),
+            "\(dry.stdout)")
+        #expect(dry.stdout.hasSuffix("dry run: nothing changed; run again with --apply to restore into \(volume)\n"))
+
+        let applied = node.agent(["rescue", "restore", "observer-prod/observer-data-pvc", "--apply"], config: config)
+        #expect(applied.status == 0, "\(applied.stderr)")
+        let actions = applied.stdout.split(separator: "\n").dropFirst().prefix(2).map { $0.split(separator: " ").first }
+        #expect(actions == ["copy", "conflict"], "\(applied.stdout)")
+        #expect(applied.stdout.contains("1 restored (16B), 1 kept beside (9B), 0 already there, 0 refused"))
+        let scalp = volume + "/assets/scalp/20260203_09.jsonl"
+        #expect(try RescueTests.sha256(scalp) == (try RescueTests.sha256(node.snapshots + "/2/fs" + RescueTests.scalp)))
+        let beside = volume + "/observer.jsonl.rescued-\(RescueTests.podA)"
+        #expect(
+            try RescueTests.sha256(beside) == (try RescueTests.sha256(node.snapshots + "/2/fs/app/data/observer.jsonl"))
+        )
+        #expect(try String(contentsOfFile: volume + "/observer.jsonl", encoding: .utf8) == "{\"already\":1}\n")
+        for path in [scalp, beside, volume + "/assets", volume + "/assets/scalp"] {
+            var st = stat()
+            #expect(lstat(path, &st) == 0 && st.st_uid == 999 && st.st_gid == 999, "\(path) given to the volume owner")
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: scalp)
+        #expect((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 == 1_770_077_100)
+
+        let again = node.agent(["rescue", "restore", "observer-prod/observer-data-pvc", "--apply"], config: config)
+        #expect(
+            again.stdout.contains("0 restored (0B), 0 kept beside (0B), 2 already there, 0 refused"), "\(again.stdout)")
+        let other = node.agent(
+            ["rescue", "restore", "observer-prod/observer-data-pvc", "--from-pod", "nobody"], config: config)
+        #expect(
+            other.status == 1
+                && other.stderr.contains(
+                    "nothing rescued for PVC observer-prod/observer-data-pvc under /app/data from pod nobody")
+        )
+    }
+
+    @Test func theDaemonRescuesOnItsFirstCycleAndSaysSoInTheJournalFields() throws {
+        let node = try EphemeralNode.running()
+        let config = RescueTests.config(node, "  max_bytes: \"20\"")
+        let daemon = try DaemonRun(
+            ["--config", config, "--db", node.dir + "/state/inventory.db"], dir: node.dir,
+            environment: ["STORAGE_AGENT_KUBELET_ROOT": node.kubelet])
+        #expect(daemon.wait { $0.contains("READY=1") } != nil, "\(daemon.output)")
+        #expect(daemon.stop() == 0)
+        let alerts = node.agent(["alerts", "--json"], config: config).json
+        let rescued = try #require(alerts.first { $0["type"] as? String == "data-rescued" })
+        #expect(rescued["subject"] as? String == "observer-prod/\(RescueTests.podA)/observer")
+        #expect(rescued["count"] as? Int == 1)
+        #expect(
+            (rescued["message"] as? String)?.hasPrefix(
+                "Copied 1 tracked file (16B) of pod observer-prod/\(RescueTests.podA), container observer,") == true)
+        let stopped = try #require(alerts.first { $0["type"] as? String == "rescue-stopped" })
+        #expect(
+            (stopped["message"] as? String)?.contains(
+                "1 tracked file (9B) in writable layers were not copied, rescue.max_bytes (20B) reached") == true)
+        let writes = alerts.filter { $0["type"] as? String == "ephemeral-writes" && $0["subject"] as? String == "2" }
+        #expect(
+            (writes.first?["message"] as? String)?.hasSuffix("; 16B of it is already rescued (storage-agent rescue)")
+                == true)
+        #expect(daemon.output.contains("rescued now: 1 file (16B); 1 held back (9B): rescue.max_bytes (20B) reached"))
+    }
+}

@@ -31,9 +31,6 @@ extension RescueCommand {
         @Flag(help: "Copy for real; without it nothing is changed.")
         var apply = false
 
-        @Flag(help: "Print a JSON array (keys: source destination action bytes detail).")
-        var json = false
-
         func run() throws {
             let context = try Context(global)
             let resolution = context.resolve()
@@ -83,7 +80,7 @@ extension RescueCommand {
                 area: area, destination: destination, path: current.path, owner: owner, apply: apply)
             for r in chosen { restorer.restore(r, to: Array(r.containerPath.dropFirst(prefix.count))) }
             let items = restorer.items
-            Output.out(json ? AdoptCommand.json(items) : Self.table(items, into: current.path, apply: apply))
+            Output.out(Self.table(items, into: current.path, apply: apply))
             if items.contains(where: { $0.action == .refused }) { throw ExitCode(1) }
         }
 
