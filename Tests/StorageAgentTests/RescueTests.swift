@@ -97,8 +97,16 @@ import Testing
         let rows = node.agent(["rescue", "--now", "--json"], config: config).json
         #expect(rows.compactMap { $0["container_path"] as? String }.contains("/var/log/app.log"))
         #expect(rows.count == 3, "the other-ns glob matches nothing of observer-prod or db-prod")
-        let bad = node.agent(["check-config", Self.config(node, "  paths: [\"app/data\"]")])
-        #expect(bad.status == 78 && bad.stderr.contains("rescue.paths: bad entry 'app/data'"), "\(bad.stderr)")
+        let bad = node.agent([
+            "check-config", Self.config(node, "  paths: [\"app/data\"]\n  max_bytes: lots\n  min_free: 120%"),
+        ])
+        #expect(bad.status == 78, "\(bad.stderr)")
+        for error in [
+            ":9: rescue.paths: bad entry 'app/data'", ":10: rescue.max_bytes: bad size 'lots'",
+            ":11: rescue.min_free: bad value '120%'",
+        ] {
+            #expect(bad.stderr.contains(error), "\(bad.stderr)")
+        }
     }
 
     @Test func aGrownFileIsExtendedInPlaceAndAShrunkOneGetsANewGeneration() throws {
