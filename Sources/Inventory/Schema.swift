@@ -151,7 +151,7 @@ enum Schema {
         // 7: files copied out of containers' writable layers into the rescue area (issue 13): one
         // row per copy; a source that shrank or was replaced gets a new generation, the old kept.
         """
-        CREATE TABLE rescued (
+        CREATE TABLE IF NOT EXISTS rescued (
             id             INTEGER PRIMARY KEY,
             snapshots      TEXT NOT NULL,         -- as container_layers.snapshots
             snapshot       TEXT NOT NULL,         -- the source layer <n>
@@ -175,7 +175,7 @@ enum Schema {
             last_copied    INTEGER NOT NULL,
             source_gone_at INTEGER                -- the layer or the file went: this copy is the only one
         );
-        CREATE INDEX rescued_source ON rescued (snapshots, snapshot, container_path);
+        CREATE INDEX IF NOT EXISTS rescued_source ON rescued (snapshots, snapshot, container_path);
         """,
     ]
 
