@@ -8,6 +8,7 @@ where a fixed pod (the PVC mounted at /app/data) finds them.
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import uuid
 
@@ -59,7 +60,8 @@ def test_every_byte_of_a_pod_without_its_pvc_is_rescued_and_restored(agent_bin, 
     def agent(*args):
         return subprocess.run([agent_bin, "--config", tree.config_path, *args], capture_output=True, text=True)
 
-    c = Containerd(os.path.join(tree.dir, "containerd-base"), root, f"/run/sa-test-rescue-{tree.tag}")
+    state = f"/run/sa-test-rescue-{tree.tag}"
+    c = Containerd(os.path.join(tree.dir, "containerd-base"), root, state)
     written = {}  # rescued path -> sha256 of what the pod wrote
     try:
         for k in range(4):
@@ -125,3 +127,4 @@ def test_every_byte_of_a_pod_without_its_pvc_is_rescued_and_restored(agent_bin, 
         assert sha(seen) == sha(os.path.join(volume, "assets", "scalp", "20261201_09.jsonl"))
     finally:
         c.stop()
+        shutil.rmtree(state, ignore_errors=True)

@@ -22,7 +22,7 @@ struct RescueCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(help: "Copy what changed now (one pass, as the daemon's tick does), then list.")
+    @Flag(help: "Copy what changed now (as the daemon's tick does, pass after pass until all is copied), then list.")
     var now = false
 
     @Flag(
@@ -38,8 +38,14 @@ struct RescueCommand: ParsableCommand {
         let skipped = { (path: String, reason: String) in Context.warn("skipped writable layer \(path): \(reason)") }
         var summary = ""
         if now {
-            let result = try RescuePass(context: context).run(inventory, scanner: scanner, skipped: skipped)
-            if let report = result.report {
+            // Pass after pass until nothing is left for a next one (the daemon does one per tick).
+            var result = try RescuePass(context: context).run(inventory, scanner: scanner, skipped: skipped)
+            var total = result.report
+            while let last = result.report, last.deferred > 0, last.passBytes > 0 {
+                result = try RescuePass(context: context).run(inventory, scanner: scanner, skipped: { _, _ in })
+                total?.merge(result.report ?? RescueReport())
+            }
+            if let report = total {
                 for s in report.skipped { Context.warn("not rescued: \(s.path): \(s.reason)") }
                 summary = Self.summary(report) + "\n"
             } else {

@@ -52,4 +52,19 @@ struct RescueReport {
     }
 
     var copiedFiles: Int { containers.values.reduce(0) { $0 + $1.files } }
+
+    /// This pass followed by `next`: copies add up; what was held back, skipped or left is `next`'s.
+    mutating func merge(_ next: RescueReport) {
+        for (key, c) in next.containers {
+            var sum = containers[key] ?? c
+            if containers[key] != nil {
+                sum.files += c.files
+                sum.bytes += c.bytes
+            }
+            containers[key] = sum
+        }
+        passBytes += next.passBytes
+        (deferred, heldBack, heldBackBytes, stopped) = (next.deferred, next.heldBack, next.heldBackBytes, next.stopped)
+        (skipped, heldBytes) = (next.skipped, next.heldBytes)
+    }
 }

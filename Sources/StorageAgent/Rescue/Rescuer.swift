@@ -275,11 +275,8 @@ struct Rescuer {
     static func openSource(_ snapshots: Descriptor, _ snapshot: String, _ parts: [[UInt8]]) throws(SystemError)
         -> OpenFile
     {
-        guard EphemeralScanner.isSnapshotNumber(snapshot.utf8), let name = parts.last else {
-            throw SystemError("openat", path: snapshot, errno: Errno.noEntry.rawValue)
-        }
-        var dir = try snapshots.openDirectoryQuietly(Array(snapshot.utf8CString)).openDirectoryQuietly(
-            Array("fs".utf8CString))
+        guard let name = parts.last else { throw SystemError("openat", path: snapshot, errno: Errno.noEntry.rawValue) }
+        var dir = try EphemeralScanner.openLayer(snapshots, snapshot).get()
         let device = try dir.stat().device
         for part in parts.dropLast() { dir = try dir.openDirectoryQuietly(RescueArea.cName(part)) }
         let file = try dir.openFileQuietly(RescueArea.cName(name))
