@@ -236,7 +236,7 @@ package struct EphemeralScanner: Sendable {
     }
 
     /// Opens `<n>/fs` below the snapshots directory, one `O_NOFOLLOW` step at a time.
-    static func openLayer(_ snapshots: Descriptor, _ n: String) -> Result<Descriptor, SystemError> {
+    package static func openLayer(_ snapshots: Descriptor, _ n: String) -> Result<Descriptor, SystemError> {
         guard isSnapshotNumber(n.utf8) else {
             return .failure(SystemError("openat", path: n, errno: Errno.noEntry.rawValue))
         }

@@ -33,10 +33,11 @@ struct EphemeralCommand: ParsableCommand {
         let scanner = context.ephemeralScanner(context.containerMounts())
         try Self.checkSnapshots(scanner, configSource: context.config.source)
         let skipped = { (path: String, reason: String) in Context.warn("skipped writable layer \(path): \(reason)") }
-        let files: [EphemeralFile]
+        var files: [EphemeralFile]
         do {
             let inventory = try context.openInventory()
             files = try scanner.scan(remembering: inventory, now: SystemClock.nowNs() / 1_000_000_000, skipped: skipped)
+            RescuePass.fill(&files, try inventory.rescued(), snapshots: scanner.snapshotsPath)
         } catch {
             Context.warn("\(error); exited containers' layers are not known, live ones only")
             files = scanner.scan(skipped: skipped)

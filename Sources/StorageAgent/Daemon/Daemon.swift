@@ -246,7 +246,21 @@ final class Daemon {
         inputs.clock = true
         let observe = Observations(context: context)
         inputs.mounts = observe.mounts(inventory, finder: containers)
-        observe.rememberLayers(inventory)
+        guard context.config.rescue.enabled else {
+            observe.rememberLayers(inventory)
+            return inputs
+        }
+        // The rescue walks the layers (remembering them) on every tick: an exited container's
+        // layer is copied from within one tick of its stop, before the runtime removes it.
+        let rescued = observe.rescue(inventory, containers: containers, files: inputs.layers) {
+            self.feedWatchdog(busy: true)
+            if let signal = self.signals.next() { self.handleSignal(signal) }
+            return !self.stopRequested
+        }
+        if let rescued {
+            inputs.layers = rescued.files
+            inputs.rescue = rescued.outcome
+        }
         return inputs
     }
 

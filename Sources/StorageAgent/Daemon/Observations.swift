@@ -76,6 +76,29 @@ struct Observations {
         }
     }
 
+    /// A rescue pass (RescuePass) on the layers' files, walked here unless `files` has them (a
+    /// reconcile just did); nil on a node without containerd's snapshots directory. What was
+    /// copied is logged; what was refused, on reconciles only (not every 30 s).
+    func rescue(
+        _ inventory: Inventory, containers: ContainerMounts, files: [EphemeralFile]?, between: () -> Bool
+    ) -> RescuePass.Result? {
+        let scanner = context.ephemeralScanner(containers)
+        guard (try? Descriptor.openDirectory(path: scanner.snapshotsPath)) != nil else { return nil }
+        let skipped = { (path: String, reason: String) in Log.warning("skipped writable layer \(path): \(reason)") }
+        do {
+            let result = try RescuePass(context: context).run(
+                inventory, scanner: scanner, files: files, skipped: skipped, between: between)
+            if let report = result.report {
+                if report.passBytes > 0 { Log.info(RescueCommand.summary(report)) }
+                if files != nil { for s in report.skipped { Log.warning("not rescued: \(s.path): \(s.reason)") } }
+            }
+            return result
+        } catch {
+            Log.warning("rescue: \(error.message)")
+            return nil
+        }
+    }
+
     /// Some expected volume names a `mount:`: the tick looks at running containers (and asks crictl).
     var wantsMounts: Bool { context.config.volumes.contains(where: { $0.expect && $0.mount != nil }) }
 
