@@ -26,6 +26,8 @@ package struct AlertCycle: Sendable {
         package var allocated: [String: DiskUsage.Usage] = [:]
         /// Tracked files in containers' writable layers (on reconcile).
         package var layers: [EphemeralFile]?
+        /// What a rescue pass copied out of writable layers, and whether a bound stopped it.
+        package var rescue: RescueOutcome?
 
         package init() {}
     }
@@ -86,6 +88,11 @@ package struct AlertCycle: Sendable {
         if let layers = inputs.layers {
             conditions += WorkloadRules.layerConditions(layers)
             evaluated.formUnion(WorkloadRules.evaluatesLayers)
+        }
+        if let rescue = inputs.rescue {
+            events += RescueRules.events(rescue)
+            conditions += RescueRules.conditions(rescue)
+            evaluated.formUnion(RescueRules.evaluates)
         }
         return try engine.cycle(
             inventory: inventory, conditions: conditions, evaluated: evaluated, events: events,

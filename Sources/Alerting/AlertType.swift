@@ -18,6 +18,8 @@ package enum AlertType: String, CaseIterable, Sendable {
     case storageRootUnavailable = "storage-root-unavailable"
     case indexError = "index-error"
     case subtreeSkipped = "subtree-skipped"
+    case dataRescued = "data-rescued"
+    case rescueStopped = "rescue-stopped"
 
     package var messageID: String {
         switch self {
@@ -38,6 +40,8 @@ package enum AlertType: String, CaseIterable, Sendable {
         case .storageRootUnavailable: "5a36df640d164388bdf4082e96f6e8b5"
         case .indexError: "12f3d722e5ca4079bb3ca5383e4e3284"
         case .subtreeSkipped: "4f0d3fd8149d4c7bb7ee64a102c721b6"
+        case .dataRescued: "26879478858646dda8577034af43004f"
+        case .rescueStopped: "7f2963575f1c4ad6ba14442445ea22e9"
         }
     }
 
@@ -48,9 +52,9 @@ package enum AlertType: String, CaseIterable, Sendable {
             .indexError:
             3
         case .volumeRecreated, .fileTruncated, .trackGap, .ownershipUnfixable, .linkConflict, .linkUnreachable,
-            .capacity, .subtreeSkipped:
+            .capacity, .subtreeSkipped, .rescueStopped:
             4
-        case .orphanVolume, .ownershipDrift: 5
+        case .orphanVolume, .ownershipDrift, .dataRescued: 5
         }
     }
 
@@ -58,12 +62,14 @@ package enum AlertType: String, CaseIterable, Sendable {
     /// accumulate a count and resolve after a quiet `alerts.renotify` period. The others are
     /// conditions that hold or not.
     package var isEvent: Bool {
-        [.fileVanished, .fileTruncated, .trackGap, .ownershipDrift, .ownershipUnfixable, .subtreeSkipped].contains(self)
+        [.fileVanished, .fileTruncated, .trackGap, .ownershipDrift, .ownershipUnfixable, .subtreeSkipped, .dataRescued]
+            .contains(self)
     }
 
     /// Losses are sent for every cycle that sees new ones, never held back because an earlier
     /// one is still firing: a second deletion in a volume is news, not a repeat.
-    package var isSentEveryCycle: Bool { self == .fileVanished || self == .fileTruncated }
+    /// So is a rescue: each cycle's copies are news of their own.
+    package var isSentEveryCycle: Bool { self == .fileVanished || self == .fileTruncated || self == .dataRescued }
 
     /// The summary entry sent when a cycle has more than `alerts.max_per_cycle` entries.
     package static let suppressedMessageID = "52c89eda33b94981b970496a0ad8c5c6"

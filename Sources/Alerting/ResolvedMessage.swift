@@ -49,6 +49,10 @@ extension AlertType {
             return "The index \(r.subject) can be written again"
         case .subtreeSkipped:
             return "Nothing in \(name) was too deep or too long to index since \(since)"
+        case .dataRescued:
+            return "Nothing more was copied out of the writable layers of \(r.subject) since \(since)"
+        case .rescueStopped:
+            return "The rescue area has room again (rescue.max_bytes and rescue.min_free), or nothing is waiting"
         }
     }
 }

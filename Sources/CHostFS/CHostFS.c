@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -86,6 +87,8 @@ int chostfs_set_acl(int fd, const void *buffer, size_t size) {
 }
 
 int chostfs_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int chostfs_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
 // Whether this kernel refuses f*xattr calls on O_PATH descriptors (EBADF; before Linux 6.x): then
 // every later call goes through the magic link straight away, one lookup instead of two calls.

@@ -35,6 +35,18 @@ package final class ConditionLock: @unchecked Sendable {
     /// pthread_cond_wait(3): with the lock held, sleeps until `broadcast()`, then holds it again.
     package func wait() { pthread_cond_wait(condition, mutex) }
 
+    /// pthread_cond_timedwait(3): like `wait()`, but for at most `timeoutNs`; false when the time
+    /// ran out (spurious wake-ups return true: callers re-check their condition either way).
+    package func wait(timeoutNs: Int64) -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let total = Int64(now.tv_nsec) + timeoutNs % 1_000_000_000
+        var deadline = timespec(
+            tv_sec: now.tv_sec + Int(timeoutNs / 1_000_000_000) + Int(total / 1_000_000_000),
+            tv_nsec: Int(total % 1_000_000_000))
+        return pthread_cond_timedwait(condition, mutex, &deadline) != ETIMEDOUT
+    }
+
     /// pthread_cond_broadcast(3): wakes every waiter.
     package func broadcast() { pthread_cond_broadcast(condition) }
 }

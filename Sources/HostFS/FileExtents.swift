@@ -10,8 +10,16 @@ package struct ContentDigest: Equatable, Sendable {
     /// over the plain contents, and equals only the digest of a file with the same extents.
     package var sparse: Bool
 
+    /// The digest before it was finalized (files that are not sparse): appending to a copy
+    /// continues it (`Descriptor.appendFile`). Not part of the comparison.
+    package var continuation: SHA256? = nil
+
     /// `sha256` in hex; for a file that is not sparse, what sha256sum(1) prints.
     package var hex: String { SHA256.hex(sha256) }
+
+    package static func == (a: ContentDigest, b: ContentDigest) -> Bool {
+        a.size == b.size && a.sha256 == b.sha256 && a.sparse == b.sparse
+    }
 }
 
 /// Where a regular file's data is, from lseek(2) `SEEK_DATA`/`SEEK_HOLE`: everything else up to
@@ -86,7 +94,8 @@ struct FileExtents {
             cursor = end
         }
         if sparse { Self.feed(&hash, Self.bigEndian(size)) } else { hash.updateZeros(size - cursor) }
-        return ContentDigest(size: size, sha256: hash.finalize(), sparse: sparse)
+        let continuation = sparse ? nil : hash
+        return ContentDigest(size: size, sha256: hash.finalize(), sparse: sparse, continuation: continuation)
     }
 
     static func write(_ fd: Int32, _ chunk: UnsafeRawBufferPointer, at offset: Int64, path: String) throws(SystemError)

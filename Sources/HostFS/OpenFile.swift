@@ -24,10 +24,11 @@ package struct OpenFile: ~Copyable {
     /// (lseek(2) `SEEK_DATA`/`SEEK_HOLE`): holes are zeros, so a sparse terabyte costs nothing.
     /// At most `budget` bytes of data are read; the count stops there and says how far it got
     /// (`complete` false), so a later pass continues from that offset. Returns the count and the
-    /// bytes covered (holes included). A short read is taken as the end of the file.
-    package func countNewlines(from offset: Int64, buffer: LineCountBuffer, budget: Int64 = readBudget) -> (
-        lines: Int64, bytes: Int64, complete: Bool
-    )? {
+    /// bytes covered (holes included). A short read is taken as the end of the file. Each read
+    /// (at most the buffer, 1 MiB) is a step of `progress`.
+    package func countNewlines(
+        from offset: Int64, buffer: LineCountBuffer, budget: Int64 = readBudget, progress: WorkProgress? = nil
+    ) -> (lines: Int64, bytes: Int64, complete: Bool)? {
         var position = offset
         var lines: Int64 = 0
         var read: Int64 = 0
@@ -53,6 +54,7 @@ package struct OpenFile: ~Copyable {
                 let want = Int(min(Int64(buffer.capacity), end - position, budget - read))
                 guard case .success(let n) = valueOrErrno({ pread(fd, buffer.pointer, want, off_t(position)) })
                 else { return nil }
+                progress?.step()
                 lines += Descriptor.newlines(in: UnsafeRawBufferPointer(start: buffer.pointer, count: n))
                 position += Int64(n)
                 read += Int64(n)

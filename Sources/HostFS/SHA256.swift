@@ -64,6 +64,36 @@ package struct SHA256: Sendable {
         }
     }
 
+    /// The state after what was fed so far, as bytes to store (the eight words, the length fed
+    /// and the partial block), so that a later process continues the digest with
+    /// `init(resuming:)` instead of reading everything again: a growing file rescued in steps.
+    package var resumable: [UInt8] {
+        var out: [UInt8] = []
+        for word in [state.0, state.1, state.2, state.3, state.4, state.5, state.6, state.7] {
+            for shift in stride(from: 24, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: word >> UInt32(shift)))
+            }
+        }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            out.append(UInt8(truncatingIfNeeded: length >> UInt64(shift)))
+        }
+        return out + pending
+    }
+
+    /// Continues a digest from `resumable`; nil when the bytes are not one (wrong size, or a
+    /// partial block that does not match the length).
+    package init?(resuming bytes: [UInt8], portable: Bool = false) {
+        guard bytes.count >= 40, bytes.count < 40 + 64 else { return nil }
+        accelerated = !portable && Self.hasAcceleration
+        func word(_ i: Int) -> UInt32 { (0..<4).reduce(0) { $0 << 8 | UInt32(bytes[i * 4 + $1]) } }
+        let length = (32..<40).reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[$1]) }
+        guard Int(length % 64) == bytes.count - 40 else { return nil }
+        state = (word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7))
+        self.length = length
+        pending = Array(bytes[40...])
+        pending.reserveCapacity(64)
+    }
+
     /// The 32-byte digest; the value is spent.
     package mutating func finalize() -> [UInt8] {
         let bits = length &* 8

@@ -52,6 +52,17 @@ package struct Subprocess: Sendable {
         self.arguments = arguments
     }
 
+    /// This executable again (/proc/self/exe) with `arguments` after argv[0], for work done in a
+    /// child with other credentials; its output is a short report (64 KiB at most). nil when
+    /// the executable cannot be named.
+    package static func thisExecutable(_ arguments: [String], timeoutSeconds: Int) -> Subprocess? {
+        guard let path = CurrentProcess.executablePath() else { return nil }
+        var child = Subprocess(executable: path, arguments: [path] + arguments)
+        child.timeoutSeconds = timeoutSeconds
+        child.maxOutputBytes = 64 << 10
+        return child
+    }
+
     /// posix_spawn(3) the child and wait for it (waitpid(2)), reading the captured stream with
     /// poll(2) and read(2) until it closes, the deadline passes or the cap is exceeded.
     package func run() throws(SystemError) -> Outcome {

@@ -43,15 +43,24 @@ final class BatchQueue: @unchecked Sendable {
         }
     }
 
-    /// Blocks until an item is available; nil at the end (then `producerError` says how it ended).
-    func pop() -> WalkItem? {
+    /// What `pop(waitingAtMostNs:)` found.
+    enum Next {
+        case item(WalkItem)
+        /// Nothing came within the wait: the producer is still at it (or stuck).
+        case waiting
+        case end
+    }
+
+    /// The next item, waiting at most `timeoutNs` for one, so the consumer's thread can do other
+    /// things (feed a watchdog, read signals) while the producer works on one large file. The
+    /// queue is a few items deep; removing from the front drops the batch's memory now.
+    func pop(waitingAtMostNs timeoutNs: Int64) -> Next {
         lock.withLock {
-            while items.isEmpty && !finished { lock.wait() }
-            guard !items.isEmpty else { return nil }
-            // The queue is a few items deep; removing from the front drops the batch's memory now.
+            if items.isEmpty && !finished { _ = lock.wait(timeoutNs: timeoutNs) }
+            if items.isEmpty { return finished ? .end : .waiting }
             let item = items.removeFirst()
             lock.broadcast()
-            return item
+            return .item(item)
         }
     }
 

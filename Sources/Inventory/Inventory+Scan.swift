@@ -16,11 +16,14 @@ extension Inventory {
     ///   - names: volume path -> directory of `only` -> the names inotify reported there: only
     ///     those are looked at (the directory is not listed). Directories not in it are re-read.
     ///   - inotify: watch every directory walked.
-    ///   - progress: called on this thread after every applied batch (the daemon's watchdog);
-    ///     returning false stops the scan, rolling back the volume in progress (`Cancelled`).
+    ///   - progress: called on this thread after every applied batch, and every `wakeEveryNs`
+    ///     while the walker has nothing for it (one large file, a stuck read): the daemon's
+    ///     watchdog and signals. Returning false stops the scan, rolling back the volume in
+    ///     progress (`Cancelled`).
     package func scan(
         _ resolution: Resolution, options: ScanOptions, only: [String: [[UInt8]]]? = nil,
-        names: [String: [[UInt8]: Set<[UInt8]>]] = [:], inotify: Inotify? = nil, progress: (() -> Bool)? = nil
+        names: [String: [[UInt8]: Set<[UInt8]>]] = [:], inotify: Inotify? = nil,
+        wakeEveryNs: Int64 = 1_000_000_000, progress: (() -> Bool)? = nil
     ) throws(InventoryError) -> ScanReport {
         let started = SystemClock.monotonicNs()
         let now = options.nowNs / 1_000_000_000
@@ -52,8 +55,12 @@ extension Inventory {
                 }
             }
             do {
-                while let item = queue.pop() {
-                    try writer.apply(item)
+                consuming: while true {
+                    switch queue.pop(waitingAtMostNs: wakeEveryNs) {
+                    case .item(let item): try writer.apply(item)
+                    case .waiting: break
+                    case .end: break consuming
+                    }
                     if let progress, !progress() { throw InventoryError(.cancelled, path: path, detail: "stopped") }
                 }
             } catch {

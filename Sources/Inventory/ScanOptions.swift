@@ -8,6 +8,8 @@ package struct ScanOptions: Sendable {
     package var nowNs: Int64
     /// Directories deeper than this below a volume (its root is 0) are tampering: skipped.
     package var maxDepth: Int
+    /// Moved by the walker for every file it looks at and every MiB it reads (the daemon's watchdog).
+    package var progress: WorkProgress?
 
     package init(
         include: [Glob], tracks: some Sequence<String>, nowNs: Int64 = SystemClock.nowNs(),

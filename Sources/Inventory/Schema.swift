@@ -148,6 +148,35 @@ enum Schema {
         // 6: a directory is (parent, name), not its full path: a chain of nested 255-byte names
         // stored whole made the index quadratic in the depth (2,000 levels: 982 MiB).
         .code(DirectoryTree.migrate),
+        // 7: files copied out of containers' writable layers into the rescue area (issue 13): one
+        // row per copy; a source that shrank or was replaced gets a new generation, the old kept.
+        """
+        CREATE TABLE IF NOT EXISTS rescued (
+            id             INTEGER PRIMARY KEY,
+            snapshots      TEXT NOT NULL,         -- as container_layers.snapshots
+            snapshot       TEXT NOT NULL,         -- the source layer <n>
+            container_id   TEXT,
+            pod_uid        TEXT,
+            pod            TEXT,
+            namespace      TEXT,
+            container      TEXT,
+            container_path BLOB NOT NULL,         -- raw bytes, '/'-prefixed, inside the container
+            rescued_path   BLOB NOT NULL UNIQUE,  -- raw bytes: the copy's host path, in rescue.directory
+            generation     INTEGER NOT NULL,      -- 1, then NAME.gen2, NAME.gen3, ...
+            active         INTEGER NOT NULL,      -- 1: the copy that follows the source now
+            bytes          INTEGER NOT NULL,
+            sha256         TEXT NOT NULL,         -- hex, of the copy's bytes
+            hash_state     BLOB NOT NULL,         -- SHA-256 state after them, to continue on growth
+            tail_offset    INTEGER NOT NULL,      -- the last copied block: where it starts
+            tail_sha256    BLOB NOT NULL,         -- and its SHA-256
+            source_inode   INTEGER NOT NULL,
+            source_mtime_ns INTEGER NOT NULL,
+            first_copied   INTEGER NOT NULL,      -- unix seconds
+            last_copied    INTEGER NOT NULL,
+            source_gone_at INTEGER                -- the layer or the file went: this copy is the only one
+        );
+        CREATE INDEX IF NOT EXISTS rescued_source ON rescued (snapshots, snapshot, container_path);
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

@@ -17,6 +17,7 @@ extension VolumeWalker {
         totals.listed += 1
         do {
             try dir.forEachEntry { entry in
+                options.progress?.step()
                 var type = entry.type
                 if type == .unknown {
                     guard let st = try? dir.stat(named: entry.name) else { return }
@@ -164,7 +165,7 @@ extension VolumeWalker {
             from = old.size
             lines = old.lines
         }
-        guard let counted = handle.countNewlines(from: from, buffer: buffer) else {
+        guard let counted = handle.countNewlines(from: from, buffer: buffer, progress: options.progress) else {
             if let old, !old.deleted { rows[key] = old }
             report(join(path, key.bytes), "read failed: \(Errno.current)")
             return

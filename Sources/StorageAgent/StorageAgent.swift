@@ -18,7 +18,7 @@ struct StorageAgentCommand: ParsableCommand {
             RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,
             LinksCommand.self, EphemeralCommand.self,
             FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self, LinkAsUserCommand.self,
-            MountsCommand.self, AdoptCommand.self,
+            MountsCommand.self, AdoptCommand.self, RescueCommand.self,
             MetricsCommand.self, CheckConfigCommand.self, UnitSyncCommand.self,
         ]
     )

@@ -22,7 +22,7 @@ package struct ContainerMount: Sendable, Equatable {
 /// processes is one container, with or without ptrace access to them) and the
 /// `/proc/<pid>/mountinfo` of its lowest pid. A bind mount of a volume shows the volume's device
 /// and its path inside that file system, which the host's own mountinfo translates from the host path.
-package struct ContainerMounts {
+package struct ContainerMounts: Sendable {
     package var procRoot = "/proc"
     package var kubeletRoot = PodIdentity.defaultKubeletRoot
     /// Names from the container runtime, when it was asked; the kubelet directory otherwise.

@@ -41,9 +41,10 @@ package struct WritableLayer: Sendable, Equatable {
     package var upperdir: [UInt8]
     /// `<n>`: digits only.
     package var snapshot: String
-    /// A process whose root (`/`) is this overlay, when one was seen.
+    /// The process in a pod cgroup whose root (`/`) is this overlay; nil for an exited layer.
     package var pid: Int32?
-    /// Set when that process sits in a pod cgroup (or the index remembers whose it was).
+    /// That process's pod (its UID always; names when the node has them), or whose the index
+    /// remembers the layer was.
     package var pod: PodIdentity?
     package var containerID: String? = nil
     package var state: LayerState = .live
@@ -51,9 +52,10 @@ package struct WritableLayer: Sendable, Equatable {
 
 /// Finds tracked files (`index.include`) in the writable layers of containers.
 ///
-/// Live overlay mounts come from `/proc/<pid>/mountinfo`; only `upperdir=` paths of exactly the
-/// shape `<containerd_root>/io.containerd.snapshotter.v1.overlayfs/snapshots/<n>/fs` (n all
-/// digits) count (image layers are only ever `lowerdir=`). With an index, live layers are
+/// Live overlay mounts come from `/proc/<pid>/mountinfo` of processes in pod cgroups, where the
+/// overlay is the process's root; only `upperdir=` paths of exactly the shape
+/// `<containerd_root>/io.containerd.snapshotter.v1.overlayfs/snapshots/<n>/fs` (n all digits)
+/// count (image layers are only ever `lowerdir=`). With an index, live layers are
 /// remembered with their pod, and a remembered layer no longer mounted is listed as `exited` while
 /// its snapshot is still there. Each layer is opened by descriptor step by step (snapshots, `<n>`,
 /// `fs`, never following a symlink) and walked with `O_NOFOLLOW`, on its own device, with an
@@ -103,13 +105,20 @@ package struct EphemeralScanner: Sendable {
     ) throws(InventoryError) -> [WritableLayer] {
         var live = writableLayers()
         try memory.rememberLayers(live.map(Self.remembered), snapshots: snapshotsPath, now: now)
-        let remembered = try memory.rememberedLayers(snapshots: snapshotsPath)
+        // A layer remembered without a pod was seen by an older build from a process outside every
+        // pod cgroup (which this one never accepts): forgotten, never listed as exited.
+        let all = try memory.rememberedLayers(snapshots: snapshotsPath)
+        let remembered = all.filter { $0.podUID != nil }
+        try memory.forgetLayers(all.filter { $0.podUID == nil }.map(\.snapshot), snapshots: snapshotsPath)
         let known = Dictionary(remembered.map { ($0.snapshot, $0) }, uniquingKeysWith: { a, _ in a })
-        for i in live.indices where live[i].pod == nil {
-            if let r = known[live[i].snapshot], let uid = r.podUID {
-                live[i].pod = PodIdentity(uid: uid, name: r.pod, namespace: r.namespace, container: r.container)
-                live[i].containerID = live[i].containerID ?? r.containerID
-            }
+        for i in live.indices {
+            // The kubelet may have removed the pod's directory while its container still runs.
+            guard let r = known[live[i].snapshot], var pod = live[i].pod, r.podUID == pod.uid else { continue }
+            pod.name = pod.name ?? r.pod
+            pod.namespace = pod.namespace ?? r.namespace
+            pod.container = pod.container ?? r.container
+            live[i].pod = pod
+            live[i].containerID = live[i].containerID ?? r.containerID
         }
         let liveNumbers = Set(live.map(\.snapshot))
         let snapshots: Descriptor
@@ -161,7 +170,13 @@ package struct EphemeralScanner: Sendable {
         }
     }
 
-    /// The live writable layers, deduplicated by snapshot, in the order first seen.
+    /// The live writable layers, deduplicated by snapshot, in the order first seen: the overlay at
+    /// `/` of a process in a pod cgroup. A process outside every pod cgroup contributes nothing,
+    /// whatever its mountinfo says: an unprivileged user in a user namespace can mount an overlay
+    /// whose `upperdir=` has the exact shape of any snapshot (a tmpfs over the containerd root in
+    /// its own mount namespace), but cannot enter a pod's cgroup (nor make one in a cgroup subtree
+    /// systemd delegated to it: `ContainerCgroup.isRootOwned`). A pod whose UID the kubelet does
+    /// not know keeps its UID with no names (`pod: null` in `ephemeral`).
     package func writableLayers() -> [WritableLayer] {
         let prefixes = snapshotPrefixes()
         var layers: [String: WritableLayer] = [:]
@@ -169,33 +184,27 @@ package struct EphemeralScanner: Sendable {
         var seenNamespaces = Set<[UInt64]>()
         var seenContainers = Set<String>()
         var names = PodNames(kubeletRoot: kubeletRoot, cri: cri)
+        let ownMounts = MountInfo.read(pid: CurrentProcess.id, procRoot: procRoot) ?? []
         for pid in processIDs() {
-            let cgroup: ContainerCgroup? =
-                if case .success(let text) = readFile("\(procRoot)/\(pid)/cgroup") {
-                    ContainerCgroup.parse(text)
-                } else { nil }
+            guard case .success(let text) = readFile("\(procRoot)/\(pid)/cgroup"),
+                let cgroup = ContainerCgroup.parse(text), ContainerCgroup.isRootOwned(text, mounts: ownMounts)
+            else { continue }
             // Processes of one container, or sharing a mount namespace and root, see the same
             // mounts: read one of them (the namespace link needs ptrace access; the cgroup does not).
-            if let id = cgroup?.containerID {
+            if let id = cgroup.containerID {
                 if !seenContainers.insert(id).inserted { continue }
             } else if let key = namespaceKey(pid), !seenNamespaces.insert(key).inserted {
                 continue
             }
             guard let entries = MountInfo.read(pid: pid, procRoot: procRoot) else { continue }
-            for entry in entries where entry.fsType == "overlay" {
-                guard let upper = entry.superOption("upperdir"), let snapshot = Self.snapshot(of: upper, prefixes)
+            for entry in entries where entry.fsType == "overlay" && entry.mountPoint == [0x2F] {
+                guard let upper = entry.superOption("upperdir"), let snapshot = Self.snapshot(of: upper, prefixes),
+                    layers[snapshot] == nil
                 else { continue }
-                if layers[snapshot] == nil {
-                    layers[snapshot] = WritableLayer(upperdir: upper, snapshot: snapshot)
-                    order.append(snapshot)
-                }
-                guard entry.mountPoint == [0x2F], layers[snapshot]?.pod == nil else { continue }
-                if layers[snapshot]?.pid == nil { layers[snapshot]?.pid = pid }
-                if let cgroup {
-                    layers[snapshot]?.pid = pid
-                    layers[snapshot]?.pod = names.identity(cgroup)
-                    layers[snapshot]?.containerID = cgroup.containerID
-                }
+                layers[snapshot] = WritableLayer(
+                    upperdir: upper, snapshot: snapshot, pid: pid, pod: names.identity(cgroup),
+                    containerID: cgroup.containerID)
+                order.append(snapshot)
             }
         }
         return order.compactMap { layers[$0] }
@@ -227,7 +236,7 @@ package struct EphemeralScanner: Sendable {
     }
 
     /// Opens `<n>/fs` below the snapshots directory, one `O_NOFOLLOW` step at a time.
-    static func openLayer(_ snapshots: Descriptor, _ n: String) -> Result<Descriptor, SystemError> {
+    package static func openLayer(_ snapshots: Descriptor, _ n: String) -> Result<Descriptor, SystemError> {
         guard isSnapshotNumber(n.utf8) else {
             return .failure(SystemError("openat", path: n, errno: Errno.noEntry.rawValue))
         }

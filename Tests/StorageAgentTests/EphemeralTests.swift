@@ -78,6 +78,36 @@ import Testing
         #expect(table.stdout.split(separator: "\n")[1].contains(" exited "))
     }
 
+    @Test func anUnprivilegedUsersLookalikeLayerIsNotListed() throws {
+        let node = try EphemeralNode.running()
+        let user = try TestUser()
+        _ = try node.intruder(user, snapshot: 1)
+        let r = node.agent(["ephemeral", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.json.compactMap { $0["snapshot"] as? String } == ["2", "2", "3", "4"])
+        #expect(!r.stdout.contains("seed.jsonl") && !r.stdout.contains("dpkg.log"))
+        withExtendedLifetime(user) {}
+    }
+
+    /// The daemon's first cycle (before READY=1) raises ephemeral-writes for the pods' layers only.
+    @Test func theDaemonRaisesNoAlertForALookalikeLayer() throws {
+        let node = try EphemeralNode.running()
+        let user = try TestUser()
+        _ = try node.intruder(user, snapshot: 1)
+        node.mkdirs(node.dir + "/storage")
+        let daemon = try DaemonRun(
+            [
+                "--config", node.configPath, "--db", node.dir + "/state/inventory.db", "--storage-root",
+                node.dir + "/storage",
+            ],
+            dir: node.dir, environment: ["STORAGE_AGENT_KUBELET_ROOT": node.kubelet])
+        #expect(daemon.wait { $0.contains("READY=1") } != nil, "\(daemon.output)")
+        let alerts = node.agent(["alerts", "--json"]).json.filter { $0["type"] as? String == "ephemeral-writes" }
+        #expect(alerts.compactMap { $0["subject"] as? String }.sorted() == ["2", "3", "4"])
+        #expect(daemon.stop() == 0)
+        withExtendedLifetime(user) {}
+    }
+
     @Test func nothingLiveIsExitOneAfterAnEmptyAnswer() {
         let node = EphemeralNode()
         node.imageLayer(1)

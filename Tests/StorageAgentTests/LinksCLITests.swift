@@ -42,18 +42,10 @@ import Testing
 
         /// `command` as uid 1000 in the agent's namespace: status and output.
         func asUser(_ command: String...) -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-            p.arguments =
+            runTool(
+                "/usr/bin/nsenter",
                 ["-t", String(namespace.pid), "-m", "--", "setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"]
-                + command
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = Pipe()
-            try! p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+                    + command)
         }
 
         /// `ls` as uid 1000, as the issue asks.
@@ -68,15 +60,8 @@ import Testing
 
     /// The extended entries of `path`'s ACL (getfacl --skip-base): empty when it has none.
     func extendedACL(_ path: String) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/getfacl")
-        p.arguments = ["--skip-base", "--absolute-names", "--omit-header", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try! p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        runTool("/usr/bin/getfacl", ["--skip-base", "--absolute-names", "--omit-header", path]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func theLinkGoesThroughTheVolumesExposureAndTheStorageRootStaysClosed() throws {

@@ -143,6 +143,28 @@ import Testing
         #expect(text.contains(#"storage_agent_volume_files{namespace="ns",pvc="other",pv="",state="current"} 3"#))
     }
 
+    @Test func watchFamiliesAreThereOnlyWhenTheDaemonGivesThem() {
+        let daemon = MetricsRenderer.render(
+            volumes: [], usedBytes: [:], tracks: [], alerts: [], scanDurationMs: nil,
+            watches: MetricsRenderer.Watches(watched: 8, polled: 33), alertTypes: [])
+        #expect(
+            daemon == """
+                # HELP storage_agent_volumes Volume directories storage-agent knows (not gone).
+                # TYPE storage_agent_volumes gauge
+                storage_agent_volumes 0
+                # HELP storage_agent_watched_directories Directories the daemon watches with inotify (at most index.max_watches).
+                # TYPE storage_agent_watched_directories gauge
+                storage_agent_watched_directories 8
+                # HELP storage_agent_polled_directories Directories over the inotify budget (index.max_watches), re-read on the daemon's 30 s tick instead.
+                # TYPE storage_agent_polled_directories gauge
+                storage_agent_polled_directories 33
+
+                """)
+        let byHand = MetricsRenderer.render(
+            volumes: [], usedBytes: [:], tracks: [], alerts: [], scanDurationMs: nil, alertTypes: [])
+        #expect(!byHand.contains("_directories"), "a process that holds no watches says nothing of them")
+    }
+
     // MARK: - Textfile
 
     @Test func textfileIsReplacedAtomicallyWithMode0644() throws {
@@ -185,17 +207,7 @@ import Testing
         return out
     }
 
-    func du(_ path: String) -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/du")
-        p.arguments = ["-s", "-B1", "-x", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try! p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Double(String(decoding: data, as: UTF8.self).prefix { $0.isNumber }) ?? -1
-    }
+    func du(_ path: String) -> Double { Double(TestSupport.du(path)) }
 
     @Test func metricsCommandReportsWhatDuReports() throws {
         let box = CLISandbox()
@@ -235,5 +247,30 @@ import Testing
         #expect(missing.status == 73)
         #expect(missing.stderr.contains("does not exist"), "\(missing.stderr)")
         #expect(box.agent("metrics", "--help").stdout.contains("--textfile"))
+    }
+
+    /// The daemon's textfile carries the counts its STATUS= line gives, with a budget that leaves
+    /// most directories polled.
+    @Test func theDaemonsTextfileSaysHowManyDirectoriesAreWatchedAndPolled() throws {
+        let box = CLISandbox()
+        let v = box.volume("obs", "data")
+        for i in 0..<10 { box.write("\(v)/d\(i)/x.jsonl", "{}\n") }
+        let textfile = box.dir + "/textfile/storage_agent.prom"
+        mkdir(box.dir + "/textfile", 0o755)
+        let config = box.dir + "/daemon.yaml"
+        box.write(config, "index:\n  max_watches: 4\nmetrics:\n  textfile: \(textfile)\n")
+        let daemon = try DaemonRun(
+            ["--config", config, "--db", box.db, "--storage-root", box.root], dir: box.dir)
+        let ready = try #require(daemon.wait { $0.contains("READY=1") }, "\(daemon.output)")
+        let status = daemon.messages[ready]
+        let text = try String(contentsOfFile: textfile, encoding: .utf8)
+        let watched = try #require(samples(text, "storage_agent_watched_directories")[""])
+        let polled = try #require(samples(text, "storage_agent_polled_directories")[""])
+        #expect(watched == 4, "the budget")
+        #expect(polled == 8, "the storage root, the volume and its 10 directories: 12, 4 of them watched")
+        #expect(status.contains("\(Int(watched)) directories watched, \(Int(polled)) polled"), "\(status)")
+        #expect(daemon.stop() == 0)
+        let byHand = box.agent("metrics", config: "index:\n  max_watches: 4\n")
+        #expect(byHand.status == 0 && !byHand.stdout.contains("_directories"))
     }
 }

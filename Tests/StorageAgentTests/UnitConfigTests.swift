@@ -44,7 +44,7 @@ import Testing
         #expect(lines.count == 3, "\(r.stderr)")
         #expect(
             lines[0]
-                == "\(bad):1: unknown key 'bogus'; known keys: storage_roots, database, index, owner, kubernetes, path_pattern, tracks, volumes, alerts, metrics, ephemeral"
+                == "\(bad):1: unknown key 'bogus'; known keys: storage_roots, database, index, owner, kubernetes, path_pattern, tracks, volumes, alerts, metrics, ephemeral, rescue"
         )
         #expect(lines[1].hasPrefix("\(bad):3: alerts.renotify: bad duration"))
         #expect(lines[2].hasPrefix("storage-agent: 2 errors in \(bad)"))

@@ -1,18 +1,23 @@
 import Foundation
 
-/// What the real `du -s -B1 -x PATH` prints, in bytes: the reference the agent's allocated bytes
-/// are checked against.
-package func du(_ path: String) -> Int64 {
+/// Runs `executable` with `arguments` (stderr discarded) and returns its exit status and stdout.
+package func runTool(_ executable: String, _ arguments: [String]) -> (status: Int32, stdout: String) {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/du")
-    p.arguments = ["-s", "-B1", "-x", path]
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice
     try! p.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return Int64(String(decoding: data, as: UTF8.self).prefix { $0.isNumber }) ?? -1
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// What the real `du -s -B1 -x PATH` prints, in bytes: the reference the agent's allocated bytes
+/// are checked against.
+package func du(_ path: String) -> Int64 {
+    Int64(runTool("/usr/bin/du", ["-s", "-B1", "-x", path]).stdout.prefix { $0.isNumber }) ?? -1
 }
 
 /// `count` bytes that do not compress or deduplicate to nothing (a Postgres-like data file).

@@ -4,9 +4,11 @@ import Glibc
 extension EphemeralNode {
     package static let podA = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
     package static let podC = "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d"
+    /// In a pod cgroup, but the kubelet has no directory for it: a pod that cannot be named.
+    package static let podB = "3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4"
 
-    /// Snapshot 1 is the image layer; 2 (pod A, cgroupfs driver), 3 (no pod) and 4 (pod C, systemd
-    /// driver, two containers) are writable layers of running "containers".
+    /// Snapshot 1 is the image layer; 2 (pod A, cgroupfs driver), 3 (pod B, unknown to the kubelet)
+    /// and 4 (pod C, systemd driver, two containers) are writable layers of running "containers".
     package static func running() throws -> EphemeralNode {
         let node = EphemeralNode()
         node.imageLayer(1)
@@ -50,11 +52,12 @@ extension EphemeralNode {
         let pidA = try node.hold(upper: 2, lower: 1)
         try node.moveToCgroup(pidA, "kubepods/besteffort/pod\(podA)/\(node.idA)")
         let rootfs = "\(node.dir)/run/3/rootfs"
-        _ = try node.hold(
+        let pidB = try node.hold(
             upper: 3, lower: 1,
             extra:
                 "mount -t overlay overlay -o 'lowerdir=\(other)/lower,upperdir=\(other)/upper,workdir=\(other)/work' '\(rootfs)/mnt/other'"
         )
+        try node.moveToCgroup(pidB, "kubepods/burstable/pod\(podB)/\(node.idB)")
         let pidC = try node.hold(upper: 4, lower: 1)
         let slice = "kubepods-burstable-pod" + String(podC.map { $0 == "-" ? "_" : $0 }) + ".slice"
         try node.moveToCgroup(pidC, "kubepods.slice/kubepods-burstable.slice/\(slice)/cri-containerd-\(node.idC).scope")

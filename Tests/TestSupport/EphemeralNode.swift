@@ -12,11 +12,12 @@ package final class EphemeralNode {
     private var holders: [Process] = []
     /// The process holding each writable layer's overlay (its "container"), by snapshot number.
     package private(set) var holderPIDs: [Int: Int32] = [:]
-    private var cgroupDirs: [String] = []
+    var cgroupDirs: [String] = []
     package let tag = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     /// Container ids of this node's "containers": 64 hex digits, unique as containerd's are (tests
     /// run side by side, and every node's processes are in the one /proc).
     package let idA = EphemeralNode.randomContainerID()
+    package let idB = EphemeralNode.randomContainerID()
     package let idC = EphemeralNode.randomContainerID()
 
     package static func randomContainerID() -> String {
@@ -87,15 +88,8 @@ package final class EphemeralNode {
             \(extra)
             exec chroot '\(merged)' /bin/sleep 300
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        p.arguments = ["--mount", "--propagation", "private", "sh", "-c", script]
         let log = "\(dir)/holder-\(upper).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        p.standardError = FileHandle(forWritingAtPath: log)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        holders.append(p)
+        let p = try launch("/usr/bin/unshare", ["--mount", "--propagation", "private", "sh", "-c", script], log: log)
         let pid = p.processIdentifier
         for _ in 0..<200 {
             if (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "sleep\n" {
@@ -107,6 +101,19 @@ package final class EphemeralNode {
         }
         let why = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         throw NodeError(message: "overlay holder for snapshot \(upper) did not start: \(why)")
+    }
+
+    /// Starts a process of this node (killed in deinit), its stderr in `log`.
+    func launch(_ executable: String, _ arguments: [String], log: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: log)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        holders.append(p)
+        return p
     }
 
     /// The container holding snapshot `upper` exits, as when containerd deletes its task: the process
@@ -138,8 +145,10 @@ package final class EphemeralNode {
         return pid
     }
 
-    /// Creates `relative` (slash-separated) in the first writable cgroup hierarchy and moves `pid` there.
-    package func moveToCgroup(_ pid: Int32, _ relative: String) throws {
+    /// Creates `relative` (slash-separated) in the first writable cgroup hierarchy and moves `pid`
+    /// there; returns the cgroup's directory.
+    @discardableResult
+    package func moveToCgroup(_ pid: Int32, _ relative: String) throws -> String {
         for hierarchy in ["/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"] {
             var path = "\(hierarchy)/sa-test-\(tag)"
             guard access(hierarchy + "/cgroup.procs", W_OK) == 0 else { continue }
@@ -159,7 +168,7 @@ package final class EphemeralNode {
             defer { try? f.close() }
             do {
                 try f.write(contentsOf: Data("\(pid)\n".utf8))
-                return
+                return path
             } catch {
                 continue
             }

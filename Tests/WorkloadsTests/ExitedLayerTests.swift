@@ -60,14 +60,13 @@ import Testing
         #expect(try index.rememberedLayers(snapshots: node.snapshots).map(\.snapshot) == ["3", "4"])
     }
 
-    @Test func aLayerWhoseProcessIsGoneButWhoseMountStaysKeepsItsRememberedPod() throws {
+    @Test func aLiveLayerOfAPodTheKubeletNoLongerNamesKeepsItsRememberedNames() throws {
         let node = try EphemeralNode.running()
         let box = Sandbox()
         let index = try box.inventory()
-        // Seen once with its pod; now the mount is held by something that is not in a pod cgroup
-        // (containerd's shim, between the process's exit and the task's deletion).
+        // Seen once with its names; the kubelet's directory for pod B is gone while it runs.
         try index.rememberLayers(
-            [RememberedLayer(snapshot: "3", podUID: EphemeralNode.podA, pod: "observer-0", namespace: "observer-prod")],
+            [RememberedLayer(snapshot: "3", podUID: EphemeralNode.podB, pod: "observer-0", namespace: "observer-prod")],
             snapshots: node.snapshots, now: 50)
         let files = try scanner(node).scan(remembering: index, now: 100).filter { $0.snapshot == "3" }
         #expect(files.count == 1)
@@ -75,7 +74,38 @@ import Testing
             files.first?.state == .live && files.first?.pod == "observer-0" && files.first?.namespace == "observer-prod"
         )
         let three = try index.rememberedLayers(snapshots: node.snapshots).first { $0.snapshot == "3" }
-        #expect(three?.pod == "observer-0" && three?.lastLive == 100, "a sighting without a pod keeps the name")
+        #expect(three?.pod == "observer-0" && three?.lastLive == 100, "a sighting without names keeps them")
+    }
+
+    @Test func aLayerMountedOnlyOutsidePodCgroupsIsExitedWithItsRememberedPod() throws {
+        let node = try EphemeralNode.running()
+        node.write(node.layer(5) + "/app/data/observer.jsonl", "{}\n")
+        // The container's process is gone; what still holds the mount (containerd's shim, between
+        // the process's exit and the task's deletion) is in no pod cgroup.
+        _ = try node.hold(upper: 5, lower: 1)
+        let box = Sandbox()
+        let index = try box.inventory()
+        #expect(try scanner(node).scan(remembering: index, now: 50).allSatisfy { $0.snapshot != "5" })
+        try index.rememberLayers(
+            [RememberedLayer(snapshot: "5", podUID: EphemeralNode.podA, pod: "observer-0", namespace: "observer-prod")],
+            snapshots: node.snapshots, now: 60)
+        let files = try scanner(node).scan(remembering: index, now: 100).filter { $0.snapshot == "5" }
+        #expect(files.map(\.containerPath) == ["/app/data/observer.jsonl"])
+        #expect(files.first?.state == .exited && files.first?.pod == "observer-0")
+        let five = try index.rememberedLayers(snapshots: node.snapshots).first { $0.snapshot == "5" }
+        #expect(five?.lastLive == 60, "not live: no pod's process has it")
+    }
+
+    @Test func aLayerRememberedWithoutAPodIsForgottenNotListed() throws {
+        let node = EphemeralNode()
+        node.imageLayer(1)
+        node.write(node.layer(7) + "/app/leak.jsonl", "{}\n")
+        let box = Sandbox()
+        let index = try box.inventory()
+        // What an older build remembered from a process outside every pod cgroup.
+        try index.rememberLayers([RememberedLayer(snapshot: "7")], snapshots: node.snapshots, now: 10)
+        #expect(try scanner(node).scan(remembering: index, now: 20).isEmpty)
+        #expect(try index.rememberedLayers(snapshots: node.snapshots).isEmpty)
     }
 
     @Test func rememberedSnapshotsAreOpenedStepByStepAndNeverThroughALink() throws {
@@ -92,7 +122,9 @@ import Testing
         node.write(node.snapshots + "/12/fs/app/ok.jsonl", "{}\n")
         let box = Sandbox()
         let index = try box.inventory()
-        let hostile = ["../12", "12/../12", "1e3", "", "9", "10", "11", "12"].map { RememberedLayer(snapshot: $0) }
+        let hostile = ["../12", "12/../12", "1e3", "", "9", "10", "11", "12"].map {
+            RememberedLayer(snapshot: $0, podUID: EphemeralNode.podB)
+        }
         try index.rememberLayers(hostile, snapshots: node.snapshots, now: 10)
         var skipped: [String] = []
         let files = try scanner(node).scan(remembering: index, now: 20) { path, reason in

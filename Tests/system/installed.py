@@ -200,6 +200,9 @@ class Node:
             f.write(text)
 
     def reload(self):
+        # A reload that granted something new restarts the service (exit 75): the next reload
+        # waits until it is up again, as an operator's would have to.
+        wait_for(lambda: self.show("ActiveState")["ActiveState"] == "active", timeout=120)
         return self.run("systemctl", "reload", "storage-agent")
 
     def mark(self):

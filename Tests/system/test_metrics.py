@@ -149,6 +149,25 @@ def test_promtool_accepts_the_exposition_without_lint_problems(metrics):
         assert f"# HELP {family} " in text, family
 
 
+def test_the_daemons_textfile_says_how_many_directories_are_watched_and_polled(tree, daemon, textfile_dir):
+    promtool = need(PROMTOOL, "prometheus")
+    v = tree.volume("obs", "data")
+    for i in range(6):
+        os.makedirs(f"{v}/d{i}")
+    target = os.path.join(textfile_dir, "storage_agent.prom")
+    tree.write_config(f"index:\n  max_watches: 3\nmetrics:\n  textfile: {target}\n")
+    daemon.start()
+    with open(target) as f:
+        text = f.read()
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "" and r.stderr.strip() == "", r.stdout + r.stderr
+    samples = parse(text)
+    # The storage root, the volume and its 6 directories: 3 watched (the budget), 5 re-read on the tick.
+    assert samples[("storage_agent_watched_directories", frozenset())] == 3
+    assert samples[("storage_agent_polled_directories", frozenset())] == 5
+    assert "3 directories watched, 5 polled" in daemon.output()
+
+
 def test_used_bytes_equal_du_of_each_volume(agent_bin, metrics, generated):
     samples = parse(metrics().stdout)
     paths = volumes_by_labels(agent_bin, generated)

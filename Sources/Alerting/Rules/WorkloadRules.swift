@@ -11,6 +11,8 @@ package enum WorkloadRules {
     package static func layerConditions(_ files: [EphemeralFile]) -> [AlertCondition] {
         Dictionary(grouping: files, by: \.snapshot).map { snapshot, list in
             let bytes = list.reduce(0) { $0 + $1.size }
+            let rescued = list.reduce(0) { $0 + $1.rescuedBytes }
+            let saved = rescued > 0 ? "; \(Format.size(rescued)) of it is already rescued (storage-agent rescue)" : ""
             let who =
                 list[0].pod.map { pod in "pod \(list[0].namespace.map { "\($0)/" } ?? "")\(pod)" }
                 ?? "snapshot \(snapshot)"
@@ -22,9 +24,9 @@ package enum WorkloadRules {
                 numbers: [("BYTES", bytes), ("FILES", Int64(list.count))],
                 message: list[0].state == .exited
                     ? "\(list.count) tracked files (\(Format.size(bytes))) remain in the writable layer of an exited "
-                        + "container of \(who), not in a volume: they vanish when the container is removed"
+                        + "container of \(who), not in a volume: they vanish when the container is removed" + saved
                     : "\(list.count) tracked files (\(Format.size(bytes))) are written into the writable layer of \(who), "
-                        + "not into a volume: they vanish when the pod restarts")
+                        + "not into a volume: they vanish when the pod restarts" + saved)
         }
     }
 

@@ -45,6 +45,9 @@ int chostfs_set_acl(int fd, const void *buffer, size_t size);
 /// pipe2(2) with O_CLOEXEC: no other thread's child can inherit either end.
 int chostfs_pipe_cloexec(int fds[2]);
 
+/// eventfd(2) with EFD_CLOEXEC | EFD_NONBLOCK, starting at 0.
+int chostfs_eventfd(void);
+
 /// fremovexattr(2) of exactly the inode `fd` refers to (through /proc/self/fd/N when the kernel
 /// refuses an O_PATH descriptor with EBADF).
 int chostfs_fremovexattr(int fd, const char *name);

@@ -9,11 +9,13 @@ struct EphemeralCommand: ParsableCommand {
         abstract: "Tracked files living in container writable layers, not in a PVC.",
         discussion: """
             Lists files matching index.include in the writable (upper) overlay layer of every container \
-            under ephemeral.containerd_root. STATE live: the container runs; they are lost when it restarts, \
+            under ephemeral.containerd_root: the overlay at / of a process in a pod cgroup (nothing else \
+            counts). STATE live: the container runs; they are lost when it restarts, \
             usually because a volume is not mounted where the application writes. STATE exited: the \
             container stopped but was not removed yet (the agent remembered its layer while it ran); they \
             are lost when it is removed. POD, NAMESPACE and the container come from the process's pod \
-            cgroup, the kubelet's pod directory and crictl; "-" (null in JSON) means unknown. Exit 1 when \
+            cgroup, the kubelet's pod directory and crictl; "-" (null in JSON) means unknown (for POD: a \
+            pod cgroup whose pod UID neither the kubelet nor crictl knows). Exit 1 when \
             nothing is found.
             """
     )
@@ -31,10 +33,11 @@ struct EphemeralCommand: ParsableCommand {
         let scanner = context.ephemeralScanner(context.containerMounts())
         try Self.checkSnapshots(scanner, configSource: context.config.source)
         let skipped = { (path: String, reason: String) in Context.warn("skipped writable layer \(path): \(reason)") }
-        let files: [EphemeralFile]
+        var files: [EphemeralFile]
         do {
             let inventory = try context.openInventory()
             files = try scanner.scan(remembering: inventory, now: SystemClock.nowNs() / 1_000_000_000, skipped: skipped)
+            RescuePass.fill(&files, try inventory.rescued(), snapshots: scanner.snapshotsPath)
         } catch {
             Context.warn("\(error); exited containers' layers are not known, live ones only")
             files = scanner.scan(skipped: skipped)

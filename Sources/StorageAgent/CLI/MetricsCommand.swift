@@ -25,6 +25,8 @@ struct MetricsCommand: ParsableCommand {
 
     func run() throws {
         let context = try Context(global)
+        // Where it goes is checked before the index is read or made (a scan may take long).
+        let target = try textfile.map { path throws(AgentError) in try TextfileWriter.target(Context.absolute(path)) }
         let inventory = try context.inventoryForReading(refresh: false)
         ResourceLimits.raiseOpenFiles()
         let volumes: [VolumeRecord]
@@ -32,8 +34,8 @@ struct MetricsCommand: ParsableCommand {
         let used = Metrics.usedBytes(volumePaths: volumes.map(\.path)) { path, error in
             Context.warn("cannot measure \(path): \(error.message); its used bytes are left out")
         }
-        if let textfile {
-            try Metrics.writeTextfile(Context.absolute(textfile), inventory: inventory, usedBytes: used)
+        if let target {
+            try Metrics.writeTextfile(target, inventory: inventory, usedBytes: used)
         } else {
             do { Output.out(try Metrics.exposition(inventory, usedBytes: used)) } catch { throw AgentError(error) }
         }

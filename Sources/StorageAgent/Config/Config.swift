@@ -31,6 +31,7 @@ struct Config: Sendable {
     var mountGrace: Int64 = 120
     var metricsTextfile: String?
     var containerdRoot = "/var/lib/rancher/k3s/agent/containerd"
+    var rescue = RescueConfig()
     /// Where it was read from, or nil for built-in defaults.
     var source: String?
 

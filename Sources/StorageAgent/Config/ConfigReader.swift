@@ -106,7 +106,7 @@ struct ConfigReader {
     func read(_ root: YAMLNode, into c: inout Config) {
         let top = [
             "storage_roots", "database", "index", "owner", "kubernetes", "path_pattern", "tracks", "volumes", "alerts",
-            "metrics", "ephemeral",
+            "metrics", "ephemeral", "rescue",
         ]
         each { () throws(ConfigError) in
             for e in try entries(root, "top level", allowed: top) {
@@ -187,6 +187,7 @@ struct ConfigReader {
                 for m in try entries(v, "ephemeral", allowed: ["containerd_root"]) {
                     c.containerdRoot = try absolutePath(m.value, "ephemeral.containerd_root")
                 }
+            case "rescue": try readRescue(v, into: &c)
             default: break
             }
         }

@@ -3,7 +3,8 @@ import HostFS
 import Journal
 
 /// SIGHUP reloads (a bad file keeps the running config), SIGTERM and SIGINT stop; the watchdog
-/// is fed from the loop and between scan batches, so a stuck loop misses it.
+/// is fed from the loop and, during a scan, from the walker's progress, so a stuck loop or a
+/// stuck walker misses it.
 extension Daemon {
     func handleSignals() {
         while let signal = signals.next() { handleSignal(signal) }
@@ -55,12 +56,24 @@ extension Daemon {
         return true
     }
 
-    func pingWatchdogIfDue() {
-        guard let interval = systemd.watchdogIntervalNs else { return }
-        let now = SystemClock.monotonicNs()
-        if now - lastWatchdogNs >= interval {
+    /// WATCHDOG=1 when due: from the loop (`busy` false) always, during a scan only when the
+    /// walker moved since the last one. A stall is logged once and shown in STATUS= every time
+    /// the watchdog goes unfed, until systemd's WatchdogSec= runs out and it restarts the service.
+    func feedWatchdog(busy: Bool) {
+        guard var feed = watchdog else { return }
+        let decision = feed.decide(now: SystemClock.monotonicNs(), steps: progress.steps, busy: busy)
+        watchdog = feed
+        switch decision {
+        case .wait: return
+        case .send:
+            if stallLogged { Log.info("the scan moves again") }
+            stallLogged = false
             systemd.watchdog()
-            lastWatchdogNs = now
+        case .withhold(let stalledNs):
+            let what = "the scan made no progress for \(stalledNs / 1_000_000_000) s (a read that does not return?)"
+            if !stallLogged { Log.warning(what + "; the watchdog is not fed, so systemd restarts the service") }
+            stallLogged = true
+            systemd.status("stalled: " + what + "; " + status())
         }
     }
 }

@@ -3,11 +3,14 @@ import HostFS
 import Inventory
 import Journal
 import PVCResolver
+import Workloads
 
 /// `storage-agent run`: one thread owns the index writer and runs a poll(2) loop over inotify and
 /// a signalfd. Changes are batched for 200 ms and only the directories inotify named are re-read;
 /// a reconcile scan every `index.rescan_interval` (and after a queue overflow, a reload or a
 /// change in a storage root) catches everything else. The clock-based rules run on a 30 s tick.
+/// The configured commands (pv_command, crictl_command) run on the command worker's thread,
+/// never on this one: a full scan starts when their answers come in.
 final class Daemon {
     var context: Context
     let configPath: String?
@@ -15,6 +18,17 @@ final class Daemon {
     let inotify: Inotify
     let signals: SignalDescriptor
     let systemd = SystemdNotifier()
+    let commands: CommandWorker
+    /// crictl's last answer (container names for mounts and writable layers).
+    var containers = ContainerMounts()
+    /// Why the full scan waiting for the command worker was asked for; the worker runs its job.
+    private var fullScanReason: String?
+    private var fullScanJobRunning = false
+    /// Asked for while the worker ran a full scan's job for what may be an older configuration.
+    private var fullScanAgain: String?
+    /// The tick asks crictl once for the next one's names.
+    private var containersWanted = false
+    private var readySent = false
     var alerts: AlertCycle
     private var indexHealth: IndexHealth
     var resolution = Resolution(volumes: [], problems: [])
@@ -27,7 +41,12 @@ final class Daemon {
     var firstPendingNs: Int64?
     private var nextReconcileNs: Int64 = 0
     private var nextTickNs: Int64 = 0
-    var lastWatchdogNs: Int64 = 0
+    /// WATCHDOG=1 from progress (nil when systemd asked for none): moved by the walker per file
+    /// and per MiB read, so a huge file feeds the watchdog and a stuck read does not.
+    var watchdog: WatchdogFeed?
+    let progress = WorkProgress()
+    /// Set while a stall is being reported (logged once, then in STATUS=).
+    var stallLogged = false
     var stopRequested = false
     /// What `run` returns: 0, or 75 to be restarted by the unit (`RestartForceExitStatus=`).
     var exitStatus: Int32 = 0
@@ -51,6 +70,8 @@ final class Daemon {
 
     static let batchWindowNs: Int64 = 200_000_000
     static let tickNs: Int64 = 30_000_000_000
+    /// A deadline that is not set (far away, but safe to add to).
+    static let never = Int64.max / 4
 
     init(context: Context, configPath: String?, signals: SignalDescriptor) throws(AgentError) {
         self.context = context
@@ -60,8 +81,12 @@ final class Daemon {
         do { inotify = try Inotify(budget: context.config.watchBudget) } catch {
             throw AgentError(.ioError, "cannot start inotify: \(error.message)")
         }
+        do { commands = try CommandWorker() } catch {
+            throw AgentError(.ioError, "cannot start the command worker: \(error.message)")
+        }
         alerts = AlertCycle(settings: context.config.alertSettings, sink: JournalSink())
         indexHealth = IndexHealth(inventory)
+        watchdog = systemd.watchdogIntervalNs.map { WatchdogFeed(intervalNs: $0, now: SystemClock.monotonicNs()) }
         configLoaded()
     }
 
@@ -70,18 +95,18 @@ final class Daemon {
         Log.info(
             "storage-agent starting: index \(context.config.database), roots \(context.config.storageRoots.joined(separator: ", "))"
         )
-        fullScan(reason: "start")
-        guard !stopRequested else { return stop() }
-        systemd.ready(status: status())
-        Log.info("ready: \(status())")
+        // READY=1 once the start scan is done; the loop serves signals and the watchdog meanwhile.
+        nextReconcileNs = Self.never
+        nextTickNs = Self.never
+        requestFullScan(reason: "start")
         while !stopRequested {
             let now = SystemClock.monotonicNs()
             var deadline = min(nextReconcileNs, nextTickNs)
             if let first = firstPendingNs { deadline = min(deadline, first + Self.batchWindowNs) }
-            if let interval = systemd.watchdogIntervalNs { deadline = min(deadline, lastWatchdogNs + interval) }
+            if let watchdog { deadline = min(deadline, watchdog.lastSentNs + watchdog.intervalNs) }
             let timeoutMs = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
             let ready: [Bool]
-            switch Poll.readable([inotify.fd, signals.fd], timeoutMs: timeoutMs) {
+            switch Poll.readable([inotify.fd, signals.fd, commands.fd], timeoutMs: timeoutMs) {
             case .success(let r): ready = r
             case .failure(let e):
                 Log.error("poll failed: \(e)")
@@ -90,10 +115,11 @@ final class Daemon {
             if ready[1] { handleSignals() }
             if stopRequested { break }
             if ready[0] { handle(inotify.readEvents()) }
-            pingWatchdogIfDue()
+            if ready[2] { commandsAnswered() }
+            feedWatchdog(busy: false)
             let after = SystemClock.monotonicNs()
             if needFullScan || after >= nextReconcileNs {
-                fullScan(reason: needFullScan ? "change in a storage root" : "reconcile")
+                requestFullScan(reason: needFullScan ? "change in a storage root" : "reconcile")
             } else if let first = firstPendingNs, after >= first + Self.batchWindowNs {
                 partialScan()
             } else if after >= nextTickNs {
@@ -102,6 +128,8 @@ final class Daemon {
                 systemd.status(status())
                 nextTickNs = after + Self.tickNs
                 pollUnwatched()
+                containersWanted = Observations(context: context).wantsMounts
+                startCommands()
             }
         }
         return stop()
@@ -115,14 +143,58 @@ final class Daemon {
 
     // MARK: - The schedule
 
-    /// Start, reconcile, reload or a change in a storage root: everything is looked at.
-    private func fullScan(reason: String) {
+    /// A full scan, once the command worker has the PV list and crictl's names; until then the
+    /// loop goes on (inotify batches on the volumes known so far, signals, the watchdog).
+    private func requestFullScan(reason: String) {
         needFullScan = false
+        nextReconcileNs = Self.never
+        if fullScanJobRunning {
+            fullScanAgain = fullScanAgain ?? reason
+            return
+        }
+        fullScanReason = fullScanReason ?? reason
+        startCommands()
+    }
+
+    /// Starts the waiting job when the worker is free: a full scan's, else the tick's crictl.
+    private func startCommands() {
+        guard !commands.busy else { return }
+        let context = self.context
+        if fullScanReason != nil {
+            fullScanJobRunning = true
+            commands.start { CommandAnswers(resolution: context.resolve(), containers: context.containerMounts()) }
+        } else if containersWanted {
+            containersWanted = false
+            commands.start { CommandAnswers(resolution: nil, containers: context.containerMounts()) }
+        }
+    }
+
+    /// The worker is done: its names are kept, and a full scan waiting for it runs now.
+    private func commandsAnswered() {
+        guard let answers = commands.take() else { return }
+        containers = answers.containers
+        if fullScanJobRunning, let resolution = answers.resolution {
+            fullScanJobRunning = false
+            let reason = fullScanReason ?? "reconcile"
+            fullScanReason = fullScanAgain
+            fullScanAgain = nil
+            fullScan(reason: reason, resolution: resolution)
+            if !readySent && !stopRequested {
+                readySent = true
+                systemd.ready(status: status())
+                Log.info("ready: \(status())")
+            }
+        }
+        startCommands()
+    }
+
+    /// Start, reconcile, reload or a change in a storage root: everything is looked at.
+    private func fullScan(reason: String, resolution: Resolution) {
         dirty.removeAll()
         firstPendingNs = nil
         // Everything is walked again: what is still over the budget is polled from this report.
         polled.removeAll()
-        resolution = context.resolve()
+        self.resolution = resolution
         watchRoots()
         let observe = Observations(context: context)
         if let report = scan(only: nil) {
@@ -132,7 +204,7 @@ final class Daemon {
             )
             if restartIfExposuresChanged() { return }
             let ownership = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: nil)
-            var inputs = observe.reconcile(inventory, allocated: &allocated)
+            var inputs = observe.reconcile(inventory, allocated: &allocated, containers: containers)
             inputs.changes = report.events
             inputs.events = ownership + TreeRules.events(report.skipped, volumes: resolution.volumes)
             inputs.links = observe.applyLinks(inventory, log: &linkLog)
@@ -173,8 +245,22 @@ final class Daemon {
         var inputs = inputs
         inputs.clock = true
         let observe = Observations(context: context)
-        inputs.mounts = observe.mounts(inventory)
-        observe.rememberLayers(inventory)
+        inputs.mounts = observe.mounts(inventory, finder: containers)
+        guard context.config.rescue.enabled else {
+            observe.rememberLayers(inventory)
+            return inputs
+        }
+        // The rescue walks the layers (remembering them) on every tick: an exited container's
+        // layer is copied from within one tick of its stop, before the runtime removes it.
+        let rescued = observe.rescue(inventory, containers: containers, files: inputs.layers) {
+            self.feedWatchdog(busy: true)
+            if let signal = self.signals.next() { self.handleSignal(signal) }
+            return !self.stopRequested
+        }
+        if let rescued {
+            inputs.layers = rescued.files
+            inputs.rescue = rescued.outcome
+        }
         return inputs
     }
 
@@ -183,10 +269,14 @@ final class Daemon {
         let started = SystemClock.monotonicNs()
         let now = SystemClock.nowNs() / 1_000_000_000
         do {
+            var options = context.scanOptions
+            options.progress = progress
+            // Woken often enough to feed the watchdog on time while the walker is in one file.
+            let wake = watchdog.map { max(min($0.intervalNs / 4, 1_000_000_000), 10_000_000) } ?? 1_000_000_000
             let report = try inventory.scan(
-                resolution, options: context.scanOptions, only: only, names: names, inotify: inotify
+                resolution, options: options, only: only, names: names, inotify: inotify, wakeEveryNs: wake
             ) {
-                self.pingWatchdogIfDue()
+                self.feedWatchdog(busy: true)
                 if let signal = self.signals.next() { self.handleSignal(signal) }
                 return !self.stopRequested
             }
@@ -227,7 +317,8 @@ final class Daemon {
         guard force || now - lastMetricsNs >= 15_000_000_000 else { return }
         lastMetricsNs = now
         do {
-            try Metrics.writeTextfile(path, inventory: inventory, usedBytes: allocated.mapValues(\.bytes))
+            try Metrics.writeTextfile(
+                path, inventory: inventory, usedBytes: allocated.mapValues(\.bytes), watches: watchCounts)
         } catch {
             Log.error("metrics: \(error.message)")
         }
@@ -237,9 +328,14 @@ final class Daemon {
         let volumes = (try? inventory.volumes()) ?? []
         let files = volumes.reduce(0) { $0 + $1.files }
         let firing = (try? inventory.alerts(includeResolved: false).count) ?? 0
-        let unwatched = polled.values.reduce(0) { $0 + $1.count }
+        let watches = watchCounts
         return "\(volumes.count) volumes, \(files) files indexed, \(firing) alerts firing; last scan \(lastScanMs) ms; "
-            + "\(inotify.watching) directories watched, \(unwatched) polled; " + configStatus()
+            + "\(watches.watched) directories watched, \(watches.polled) polled; " + configStatus()
+    }
+
+    /// Directories watched with inotify and polled on the tick (over `index.max_watches`).
+    var watchCounts: MetricsRenderer.Watches {
+        MetricsRenderer.Watches(watched: inotify.watching, polled: polled.values.reduce(0) { $0 + $1.count })
     }
 
     /// Notes the configuration just taken: when, and the file's bytes then.

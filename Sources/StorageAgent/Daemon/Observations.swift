@@ -13,7 +13,10 @@ struct Observations {
     /// layers: a full scan's inputs (start, reconcile, reload, a change in a storage root: the
     /// only times the volume set changes). `allocated` is kept by the daemon between them, for
     /// the stranded-data rules and the metrics textfile.
-    func reconcile(_ inventory: Inventory, allocated: inout [String: DiskUsage.Usage]) -> AlertCycle.Inputs {
+    /// `containers` carries crictl's names, asked off the loop thread (`CommandWorker`).
+    func reconcile(
+        _ inventory: Inventory, allocated: inout [String: DiskUsage.Usage], containers: ContainerMounts
+    ) -> AlertCycle.Inputs {
         let volumes = (try? inventory.volumes()) ?? []
         var free: [String: Double] = [:]
         for v in volumes where v.state != .stale {
@@ -32,7 +35,7 @@ struct Observations {
             Log.warning("measuring \(path) stopped at its \(usage.limit!.rawValue) budget; its size is a lower bound")
         }
         let used = allocated.mapValues(\.bytes)
-        let layers = writableLayerFiles(inventory)
+        let layers = writableLayerFiles(inventory, containers: containers)
         if !layers.isEmpty {
             let exited = layers.filter { $0.state == .exited }.count
             Log.warning(
@@ -47,8 +50,8 @@ struct Observations {
 
     /// Tracked files in live and exited containers' writable layers; live layers are remembered
     /// in the index with whose they are (names from crictl too).
-    func writableLayerFiles(_ inventory: Inventory) -> [EphemeralFile] {
-        let scanner = context.ephemeralScanner(context.containerMounts())
+    func writableLayerFiles(_ inventory: Inventory, containers: ContainerMounts) -> [EphemeralFile] {
+        let scanner = context.ephemeralScanner(containers)
         let skipped = { (path: String, reason: String) in Log.warning("skipped writable layer \(path): \(reason)") }
         do {
             return try scanner.scan(remembering: inventory, now: SystemClock.nowNs() / 1_000_000_000, skipped: skipped)
@@ -73,18 +76,44 @@ struct Observations {
         }
     }
 
-    /// Running containers and their mounts, only when some expected volume names a `mount:`.
-    func mounts(_ inventory: Inventory) -> (mounts: [ContainerMount], containers: [ContainerMounts.Container])? {
-        guard context.config.volumes.contains(where: { $0.expect && $0.mount != nil }),
-            let volumes = try? inventory.volumes(includeGone: false)
-        else { return nil }
-        let finder = context.containerMounts()
+    /// A rescue pass (RescuePass) on the layers' files, walked here unless `files` has them (a
+    /// reconcile just did); nil on a node without containerd's snapshots directory. What was
+    /// copied is logged; what was refused, on reconciles only (not every 30 s).
+    func rescue(
+        _ inventory: Inventory, containers: ContainerMounts, files: [EphemeralFile]?, between: () -> Bool
+    ) -> RescuePass.Result? {
+        let scanner = context.ephemeralScanner(containers)
+        guard (try? Descriptor.openDirectory(path: scanner.snapshotsPath)) != nil else { return nil }
+        let skipped = { (path: String, reason: String) in Log.warning("skipped writable layer \(path): \(reason)") }
+        do {
+            let result = try RescuePass(context: context).run(
+                inventory, scanner: scanner, files: files, skipped: skipped, between: between)
+            if let report = result.report {
+                if report.passBytes > 0 { Log.info(RescueCommand.summary(report)) }
+                if files != nil { for s in report.skipped { Log.warning("not rescued: \(s.path): \(s.reason)") } }
+            }
+            return result
+        } catch {
+            Log.warning("rescue: \(error.message)")
+            return nil
+        }
+    }
+
+    /// Some expected volume names a `mount:`: the tick looks at running containers (and asks crictl).
+    var wantsMounts: Bool { context.config.volumes.contains(where: { $0.expect && $0.mount != nil }) }
+
+    /// Running containers and their mounts, only when `wantsMounts`; names from `finder` (crictl's
+    /// last answer).
+    func mounts(_ inventory: Inventory, finder: ContainerMounts) -> (
+        mounts: [ContainerMount], containers: [ContainerMounts.Container]
+    )? {
+        guard wantsMounts, let volumes = try? inventory.volumes(includeGone: false) else { return nil }
         let containers = finder.containers()
         return (finder.scan(volumes: volumes, containers: containers), containers)
     }
 
-    /// Links made true on start, on volume changes and on every reconcile (k3s's `chmod 700`
-    /// masks the ACL entry that makes them reachable); nil when the index could not be read.
+    /// Links made true on start, on volume changes and on every reconcile (a user may have moved
+    /// or replaced one since); nil when the index could not be read.
     /// `log` remembers what was said of each link, so a conflict is logged once, not each time.
     func applyLinks(_ inventory: Inventory, log: inout LinkLog) -> [LinkProblem]? {
         guard context.config.volumes.contains(where: { $0.link != nil }) else { return [] }

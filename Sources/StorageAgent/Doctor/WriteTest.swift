@@ -10,13 +10,12 @@ enum WriteTest {
 
     /// nil on success, else the reason.
     static func run(in volume: Descriptor, as owner: Owner) -> String? {
-        guard let path = CurrentProcess.executablePath() else { return "cannot find this executable" }
-        var child = Subprocess(
-            executable: path, arguments: [path, "write-test", "--uid", String(owner.uid), "--gid", String(owner.gid)])
+        let arguments = ["write-test", "--uid", String(owner.uid), "--gid", String(owner.gid)]
+        guard var child = Subprocess.thisExecutable(arguments, timeoutSeconds: timeoutSeconds) else {
+            return "cannot find this executable"
+        }
         child.capture = .standardError
         child.descriptors = [(volume.fd, childFD)]
-        child.timeoutSeconds = timeoutSeconds
-        child.maxOutputBytes = 64 << 10
         let outcome: Subprocess.Outcome
         do {
             outcome = try child.run()

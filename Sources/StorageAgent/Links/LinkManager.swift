@@ -83,12 +83,8 @@ struct LinkManager {
         var status = LinkStatus(
             link: placement.link, target: placement.pointTo, namespace: placement.namespace, pvc: placement.pvc,
             owner: nil, state: .ok, detail: "")
-        guard let path = CurrentProcess.executablePath() else {
-            status.set(.refused, "cannot find this executable to act as uid \(owner.uid)", hint: LinkStatus.apply)
-            return status
-        }
         var arguments = [
-            path, "link-as-user", "--uid", String(owner.uid), "--gid", String(owner.gid), "--link", placement.link,
+            "link-as-user", "--uid", String(owner.uid), "--gid", String(owner.gid), "--link", placement.link,
             "--namespace", placement.namespace, "--pvc", placement.pvc,
         ]
         if let to = placement.pointTo { arguments += ["--to", to] }
@@ -96,9 +92,10 @@ struct LinkManager {
         for p in placement.oursPrefixes { arguments += ["--ours-prefix", p] }
         if placement.apply { arguments.append("--apply") }
         if placement.checkAccess { arguments.append("--check-access") }
-        var child = Subprocess(executable: path, arguments: arguments)
-        child.timeoutSeconds = childTimeoutSeconds
-        child.maxOutputBytes = 64 << 10
+        guard let child = Subprocess.thisExecutable(arguments, timeoutSeconds: childTimeoutSeconds) else {
+            status.set(.refused, "cannot find this executable to act as uid \(owner.uid)", hint: LinkStatus.apply)
+            return status
+        }
         let outcome: Subprocess.Outcome
         do {
             outcome = try child.run()

@@ -4,11 +4,15 @@ import Inventory
 /// Gathers what `MetricsRenderer` needs: from the index, and allocated bytes from the disk.
 enum Metrics {
     /// The exposition for everything in `inventory`, with `usedBytes` (volume path -> allocated
-    /// bytes, e.g. from `usedBytes(volumePaths:)`, possibly cached from an earlier scan).
-    static func exposition(_ inventory: Inventory, usedBytes: [String: Int64]) throws(InventoryError) -> String {
+    /// bytes, e.g. from `usedBytes(volumePaths:)`, possibly cached from an earlier scan), and the
+    /// daemon's `watches` when it is the daemon that writes.
+    static func exposition(
+        _ inventory: Inventory, usedBytes: [String: Int64], watches: MetricsRenderer.Watches? = nil
+    ) throws(InventoryError) -> String {
         MetricsRenderer.render(
             volumes: try inventory.volumes(), usedBytes: usedBytes, tracks: try inventory.trackUsage(),
-            alerts: try inventory.alerts(includeResolved: false), scanDurationMs: try inventory.lastScan()?.durationMs)
+            alerts: try inventory.alerts(includeResolved: false), scanDurationMs: try inventory.lastScan()?.durationMs,
+            watches: watches)
     }
 
     /// Allocated space of one volume directory, as `du -s -B1 -x` counts it (bounded walk).
@@ -40,14 +44,21 @@ enum Metrics {
 
     /// Renders the exposition and replaces `path` with it atomically (see `TextfileWriter`).
     static func writeTextfile(
-        _ path: String, inventory: Inventory, usedBytes: [String: Int64]
+        _ path: String, inventory: Inventory, usedBytes: [String: Int64], watches: MetricsRenderer.Watches? = nil
+    ) throws(AgentError) {
+        try writeTextfile(TextfileWriter.target(path), inventory: inventory, usedBytes: usedBytes, watches: watches)
+    }
+
+    static func writeTextfile(
+        _ target: TextfileWriter.Target, inventory: Inventory, usedBytes: [String: Int64],
+        watches: MetricsRenderer.Watches? = nil
     ) throws(AgentError) {
         let text: String
         do {
-            text = try exposition(inventory, usedBytes: usedBytes)
+            text = try exposition(inventory, usedBytes: usedBytes, watches: watches)
         } catch {
             throw AgentError(error)
         }
-        try TextfileWriter.write(text, to: path)
+        try TextfileWriter.write(text, into: target)
     }
 }

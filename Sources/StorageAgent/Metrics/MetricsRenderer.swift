@@ -4,17 +4,24 @@ import Inventory
 /// The Prometheus text exposition format 0.0.4 for storage-agent's metrics. Plain inputs in,
 /// text out: the daemon can pass `du` results it measured earlier.
 enum MetricsRenderer {
+    /// What the daemon's inotify budget covers (index.max_watches): only the daemon knows it.
+    struct Watches: Equatable {
+        var watched: Int
+        var polled: Int
+    }
+
     /// Volume labels; empty strings for what the directory name does not say.
     static let volumeLabels = ["namespace", "pvc", "pv", "state"]
 
     /// Every family, with HELP and TYPE lines; empty families are left out. Gone volumes and their
     /// tracks are skipped; a volume missing from `usedBytes` (keyed by path) has no used-bytes sample.
+    /// The watch families are there when `watches` is (the daemon's textfile, not `metrics` by hand).
     /// Tracks are summed per (namespace, pvc, track), newest write winning, so a recreated PVC's stale
     /// directory never looks like a stalled writer (volumes without a claim share empty labels).
     /// Volumes with identical labels also get a `path` label: a duplicate series would be dropped.
     static func render(
         volumes: [VolumeRecord], usedBytes: [String: Int64], tracks: [TrackUsage], alerts: [AlertRecord],
-        scanDurationMs: Int64?, alertTypes: [String] = AlertType.allCases.map(\.rawValue)
+        scanDurationMs: Int64?, watches: Watches? = nil, alertTypes: [String] = AlertType.allCases.map(\.rawValue)
     ) -> String {
         let live = volumes.filter { $0.goneAt == nil }
         var out = ""
@@ -66,6 +73,14 @@ enum MetricsRenderer {
         family(
             &out, "storage_agent_scan_duration_seconds", "Duration of the last scan (full or partial).",
             scanDurationMs.map { [([], decimal($0, scale: 1000))] } ?? [])
+        family(
+            &out, "storage_agent_watched_directories",
+            "Directories the daemon watches with inotify (at most index.max_watches).",
+            watches.map { [([], String($0.watched))] } ?? [])
+        family(
+            &out, "storage_agent_polled_directories",
+            "Directories over the inotify budget (index.max_watches), re-read on the daemon's 30 s tick instead.",
+            watches.map { [([], String($0.polled))] } ?? [])
         return out
     }
 

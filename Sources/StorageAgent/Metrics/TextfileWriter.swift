@@ -5,6 +5,12 @@ import HostFS
 /// only `*.prom`), fsync, fchmod 0644, then rename(2) over the target (`Descriptor.replaceFile`).
 enum TextfileWriter {
     static func write(_ text: String, to path: String) throws(AgentError) {
+        try write(text, into: target(path))
+    }
+
+    /// Where `path` goes: its directory, opened (a missing one is a clear error before any work
+    /// is done for it), and the file's name.
+    static func target(_ path: String) throws(AgentError) -> Target {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -28,6 +34,17 @@ enum TextfileWriter {
             }
             throw AgentError(.cannotCreate, "cannot open \(directory) for the metrics textfile: \(error.message)")
         }
+        return Target(path: path, directory: dir, name: name)
+    }
+
+    struct Target {
+        let path: String
+        let directory: Descriptor
+        let name: String
+    }
+
+    static func write(_ text: String, into target: Target) throws(AgentError) {
+        let (path, dir, name) = (target.path, target.directory, target.name)
         // 0644 whatever the umask: node_exporter often runs as another user.
         do {
             try dir.replaceFile(

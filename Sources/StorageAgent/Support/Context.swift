@@ -4,7 +4,7 @@ import PVCResolver
 import Workloads
 
 /// What every command needs: the effective configuration and a way to the index.
-struct Context {
+struct Context: Sendable {
     var config: Config
     /// `--storage-root` was given: a reload keeps these roots.
     var storageRootsFromCommandLine = false

@@ -50,6 +50,14 @@ struct WritablePaths: Equatable {
             let dir = String(textfile[..<(textfile.lastIndex(of: "/") ?? textfile.startIndex)])
             if let p = Self.trusted(dir.isEmpty ? "/" : dir, whole: true, warn: warn) { wanted.append(p) }
         }
+        // The rescue area, when it is not in the state directory the unit always grants: the
+        // directory itself when it exists, else its parent (where it is made).
+        let rescue = RescueArea.trimmed(config.rescue.directory)
+        if config.rescue.enabled && !rescue.hasPrefix("/var/lib/storage-agent/") {
+            let parent = String(rescue[..<(rescue.lastIndex(of: "/") ?? rescue.startIndex)])
+            let dir = HostPath.exists(rescue) ? rescue : parent.isEmpty ? "/" : parent
+            if let p = Self.trusted(dir, whole: true, warn: warn) { wanted.append(p) }
+        }
         for v in config.volumes {
             guard let link = v.link else { continue }
             let parent = String(link[..<(link.lastIndex(of: "/") ?? link.startIndex)])
