@@ -202,3 +202,16 @@ def rmdir_quietly(path):
             return
         except OSError:
             time.sleep(0.1)
+
+
+def kubelet_pod(kubelet, uid, name, ns):
+    """A kubelet-style pod directory: etc-hosts (the pod's name), containers/observer, and the
+    projected service-account volume whose `namespace` file names its namespace."""
+    pod = os.path.join(kubelet, "pods", uid)
+    os.makedirs(os.path.join(pod, "containers", "observer"))
+    with open(os.path.join(pod, "etc-hosts"), "w") as f:
+        f.write(f"# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n10.42.0.17\t{name}\n")
+    projected = os.path.join(pod, "volumes", "kubernetes.io~projected", "kube-api-access-x7k2p")
+    os.makedirs(projected)
+    with open(os.path.join(projected, "namespace"), "w") as f:
+        f.write(ns)

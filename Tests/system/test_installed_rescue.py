@@ -12,21 +12,11 @@ import os
 import uuid
 
 from conftest import wait_for
-from containerd import Containerd
+from containerd import Containerd, kubelet_pod
 
 KUBELET = "/var/lib/kubelet"
 RESCUE = "/var/lib/storage-agent/rescue"
 
-
-def kubelet_pod(uid, name, ns):
-    pod = os.path.join(KUBELET, "pods", uid)
-    os.makedirs(os.path.join(pod, "containers", "observer"))
-    with open(os.path.join(pod, "etc-hosts"), "w") as f:
-        f.write(f"# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n10.42.0.17\t{name}\n")
-    projected = os.path.join(pod, "volumes", "kubernetes.io~projected", "kube-api-access-x7k2p")
-    os.makedirs(projected)
-    with open(os.path.join(projected, "namespace"), "w") as f:
-        f.write(ns)
 
 
 def test_the_installed_daemon_rescues_a_pods_writes_and_restore_puts_them_into_the_pvc(installed):
@@ -42,7 +32,7 @@ def test_the_installed_daemon_rescues_a_pods_writes_and_restore_puts_them_into_t
     try:
         uid = str(uuid.uuid4())
         pod = "observer-7d9f8b6c5-x2x4q"
-        kubelet_pod(uid, pod, ns)
+        kubelet_pod(KUBELET, uid, pod, ns)
         before = installed.mark()
         # The PVC is not mounted: the app's data lands in its writable layer.
         app = ("mkdir -p /app/data/assets/scalp && i=0; while [ $i -lt 200 ]; do i=$((i+1)); "

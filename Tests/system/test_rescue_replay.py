@@ -13,7 +13,7 @@ import subprocess
 import uuid
 
 from conftest import wait_for
-from containerd import Containerd
+from containerd import Containerd, kubelet_pod
 
 # The app: one hour's file per pod, plus observer.jsonl, which every new pod starts afresh in its
 # new writable layer (so the rescue area keeps each pod's as its own generation).
@@ -34,16 +34,6 @@ def lines(path):
     except OSError:
         return 0
 
-
-def kubelet_pod(kubelet, uid, name, ns):
-    pod = os.path.join(kubelet, "pods", uid)
-    os.makedirs(os.path.join(pod, "containers", "observer"))
-    with open(os.path.join(pod, "etc-hosts"), "w") as f:
-        f.write(f"# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n10.42.0.17\t{name}\n")
-    projected = os.path.join(pod, "volumes", "kubernetes.io~projected", "kube-api-access-x7k2p")
-    os.makedirs(projected)
-    with open(os.path.join(projected, "namespace"), "w") as f:
-        f.write(ns)
 
 
 def test_every_byte_of_a_pod_without_its_pvc_is_rescued_and_restored(agent_bin, tree, monkeypatch):
