@@ -22,13 +22,13 @@ final class Daemon {
     /// crictl's last answer (container names for mounts and writable layers).
     var containers = ContainerMounts()
     /// Why the full scan waiting for the command worker was asked for; the worker runs its job.
-    private var fullScanReason: String?
-    private var fullScanJobRunning = false
+    var fullScanReason: String?
+    var fullScanJobRunning = false
     /// Asked for while the worker ran a full scan's job for what may be an older configuration.
-    private var fullScanAgain: String?
+    var fullScanAgain: String?
     /// The tick asks crictl once for the next one's names.
-    private var containersWanted = false
-    private var readySent = false
+    var containersWanted = false
+    var readySent = false
     var alerts: AlertCycle
     private var indexHealth: IndexHealth
     var resolution = Resolution(volumes: [], problems: [])
@@ -60,13 +60,13 @@ final class Daemon {
     var watchLimitReached = false
     /// Directories walked but not watched (over `index.max_watches`), by volume: re-read on the tick.
     var polled: [String: Set<Int64>] = [:]
-    private var lastScanMs: Int64 = 0
+    var lastScanMs: Int64 = 0
     /// Allocated space per volume path from the last full scan (du is a walk; every cycle until
     /// the next full scan reuses it: stranded data, the metrics textfile).
-    private var allocated: [String: DiskUsage.Usage] = [:]
+    var allocated: [String: DiskUsage.Usage] = [:]
     /// What was last logged of each friendly link (a conflict is logged once).
     private var linkLog = LinkLog()
-    private var lastMetricsNs: Int64 = 0
+    var lastMetricsNs: Int64 = 0
 
     static let batchWindowNs: Int64 = 200_000_000
     static let tickNs: Int64 = 30_000_000_000
@@ -156,40 +156,8 @@ final class Daemon {
         startCommands()
     }
 
-    /// Starts the waiting job when the worker is free: a full scan's, else the tick's crictl.
-    private func startCommands() {
-        guard !commands.busy else { return }
-        let context = self.context
-        if fullScanReason != nil {
-            fullScanJobRunning = true
-            commands.start { CommandAnswers(resolution: context.resolve(), containers: context.containerMounts()) }
-        } else if containersWanted {
-            containersWanted = false
-            commands.start { CommandAnswers(resolution: nil, containers: context.containerMounts()) }
-        }
-    }
-
-    /// The worker is done: its names are kept, and a full scan waiting for it runs now.
-    private func commandsAnswered() {
-        guard let answers = commands.take() else { return }
-        containers = answers.containers
-        if fullScanJobRunning, let resolution = answers.resolution {
-            fullScanJobRunning = false
-            let reason = fullScanReason ?? "reconcile"
-            fullScanReason = fullScanAgain
-            fullScanAgain = nil
-            fullScan(reason: reason, resolution: resolution)
-            if !readySent && !stopRequested {
-                readySent = true
-                systemd.ready(status: status())
-                Log.info("ready: \(status())")
-            }
-        }
-        startCommands()
-    }
-
     /// Start, reconcile, reload or a change in a storage root: everything is looked at.
-    private func fullScan(reason: String, resolution: Resolution) {
+    func fullScan(reason: String, resolution: Resolution) {
         dirty.removeAll()
         firstPendingNs = nil
         // Everything is walked again: what is still over the budget is polled from this report.
@@ -307,54 +275,5 @@ final class Daemon {
         } catch {
             Log.error("alerts could not be evaluated: \(error.description)")
         }
-    }
-
-    /// The node_exporter textfile (`metrics.textfile`): after every full scan, and at most every
-    /// 15 s after inotify batches (each write is an fsync and a rename).
-    private func writeMetrics(force: Bool) {
-        guard let path = context.config.metricsTextfile else { return }
-        let now = SystemClock.monotonicNs()
-        guard force || now - lastMetricsNs >= 15_000_000_000 else { return }
-        lastMetricsNs = now
-        do {
-            try Metrics.writeTextfile(
-                path, inventory: inventory, usedBytes: allocated.mapValues(\.bytes), watches: watchCounts)
-        } catch {
-            Log.error("metrics: \(error.message)")
-        }
-    }
-
-    func status() -> String {
-        let volumes = (try? inventory.volumes()) ?? []
-        let files = volumes.reduce(0) { $0 + $1.files }
-        let firing = (try? inventory.alerts(includeResolved: false).count) ?? 0
-        let watches = watchCounts
-        return "\(volumes.count) volumes, \(files) files indexed, \(firing) alerts firing; last scan \(lastScanMs) ms; "
-            + "\(watches.watched) directories watched, \(watches.polled) polled; " + configStatus()
-    }
-
-    /// Directories watched with inotify and polled on the tick (over `index.max_watches`).
-    var watchCounts: MetricsRenderer.Watches {
-        MetricsRenderer.Watches(watched: inotify.watching, polled: polled.values.reduce(0) { $0 + $1.count })
-    }
-
-    /// Notes the configuration just taken: when, and the file's bytes then.
-    func configLoaded() {
-        configLoadedNs = SystemClock.nowNs()
-        configBytes = context.config.source.flatMap { try? readFile($0).get() }
-        configDrift = nil
-    }
-
-    /// Compares the file on disk with the running configuration (one small read, on the tick).
-    func checkConfigFile() {
-        let source = context.config.source ?? configPath ?? Config.defaultPath
-        let onDisk = try? readFile(source).get()
-        configDrift = onDisk == configBytes ? nil : "\(source) \(onDisk == nil ? "is gone" : "changed") since"
-    }
-
-    /// When the running configuration was loaded, and whether the file on disk says otherwise.
-    func configStatus() -> String {
-        let loaded = "config loaded \(SystemClock.rfc3339(ns: configLoadedNs))"
-        return configDrift.map { loaded + "; \($0) (systemctl reload storage-agent)" } ?? loaded
     }
 }
