@@ -23,6 +23,7 @@ PACKAGE_FILES = [
     "/usr/lib/systemd/catalog/storage-agent.catalog",
     "/usr/share/man/man8/storage-agent.8.gz",
     "/usr/share/bash-completion/completions/storage-agent",
+    "/usr/share/zsh/vendor-completions/_storage-agent",
     "/usr/share/doc/storage-agent/README.md.gz",
     "/lib/systemd/system/storage-agent.service",
 ]
@@ -78,6 +79,8 @@ def test_install_upgrade_remove_purge(node):
     assert props["Type"] == "notify"
     assert "files indexed" in props["StatusText"]
     assert s.run("man", "-w", "storage-agent").returncode == 0
+    check_man_page(s)
+    check_completion()
 
     # The admin points it at this node's storage and expects a volume that is not there.
     with open("/etc/storage-agent/config.yaml", "a") as f:
@@ -85,12 +88,17 @@ def test_install_upgrade_remove_purge(node):
     config = open("/etc/storage-agent/config.yaml").read()
     config = config.replace("storage_roots: [/var/lib/rancher/k3s/storage]", f"storage_roots: [{tree.root}]")
     config = config.replace("volumes: []", "volumes:\n  - pvc: observer-prod/observer-logs-pvc\n    expect: true")
+    textfile = os.path.join(tree.dir, "node-exporter", "storage_agent.prom")
+    os.makedirs(os.path.dirname(textfile))
+    config = config.replace("  textfile: null", f"  textfile: {textfile}")
     with open("/etc/storage-agent/config.yaml", "w") as f:
         f.write(config)
     assert s.run("systemctl", "reload", "storage-agent").returncode == 0
     explained = wait_for(lambda: "Subject: Expected volume observer-prod/observer-logs-pvc has no directory" in (
         s.run("journalctl", "-x", "-u", "storage-agent", "--no-pager").stdout))
     assert explained, "journalctl -x shows the catalog entry for the provoked alert"
+    assert wait_for(lambda: os.path.exists(textfile)), "the service writes metrics.textfile"
+    assert open("/var/lib/storage-agent/metrics-textfiles").read() == textfile + "\n"
 
     # The CLI answers from the index the service keeps; a non-root user is told to use sudo.
     q = s.run("storage-agent", "query", "--track", "scalp", "--date", "20260203", "--json")
@@ -120,6 +128,37 @@ def test_install_upgrade_remove_purge(node):
     dpkg(s, "-P", "storage-agent")
     assert not os.path.exists("/var/lib/storage-agent")
     assert not os.path.exists("/etc/storage-agent")
+    assert not os.path.exists(textfile), "purge removes the metrics textfile: node_exporter would serve it forever"
     for path in PACKAGE_FILES:
         assert not os.path.exists(path), path
     assert s.run("dpkg", "-s", "storage-agent").returncode != 0
+
+
+def check_man_page(s):
+    """The installed page: an EXAMPLES section, one EXIT STATUS, the global options once, no
+    internal subcommand, and no path or option split by hyphenation at any width."""
+    source = subprocess.run(["zcat", "/usr/share/man/man8/storage-agent.8.gz"], capture_output=True, text=True).stdout
+    assert ".Sh EXAMPLES" in source and "storage-agent query --track scalp --date 20260203" in source
+    assert source.count("EXIT STATUS") == 1, "one EXIT STATUS section"
+    assert source.count(".It Fl -db") == 1 and source.count(".It Fl -config") == 1, "global options once"
+    for internal in ("write-test", "link-as-user", "unit-sync", ".It Em help"):
+        assert internal not in source, internal
+    for width in ("60", "80", "100"):
+        page = s.run("env", f"MANWIDTH={width}", "MAN_KEEP_FORMATTING=", "man", "-P", "cat", "storage-agent").stdout
+        assert "EXAMPLES" in page and "storage-agent coverage --track scalp" in page
+        # A word broken at the line's end by hyphenation ends in U+2010 (or "-" in ASCII output).
+        broken = [line.split()[-1] for line in page.splitlines()
+                  if line.strip() and line.rstrip()[-1] in "\u2010-" and not line.rstrip().endswith(" -")]
+        assert not [w for w in broken if any(c in w for c in "/_.=") or w.startswith("-")], broken
+
+
+def check_completion():
+    bash = open("/usr/share/bash-completion/completions/storage-agent").read()
+    zsh = open("/usr/share/zsh/vendor-completions/_storage-agent").read()
+    for script in (bash, zsh):
+        # Values from the index and the configuration, asked of the binary at completion time.
+        assert "---completion pvc resolve -- positional@0" in script
+        assert "---completion query -- --track" in script
+        for internal in ("write-test", "link-as-user", "unit-sync"):
+            assert internal not in script, internal
+    assert zsh.startswith("#compdef storage-agent")

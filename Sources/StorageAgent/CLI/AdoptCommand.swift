@@ -21,7 +21,8 @@ struct AdoptCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(
-        help: ArgumentHelp("The PVC: NAMESPACE/NAME, or NAME alone when only one namespace has it.", valueName: "pvc"))
+        help: ArgumentHelp("The PVC: NAMESPACE/NAME, or NAME alone when only one namespace has it.", valueName: "pvc"),
+        completion: Completions.pvcs)
     var claim: String
 
     @Option(

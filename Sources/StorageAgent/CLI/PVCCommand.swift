@@ -106,7 +106,9 @@ struct PVCCommand: ParsableCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("NAMESPACE/NAME, or NAME alone when only one namespace has it.", valueName: "pvc"))
+        @Argument(
+            help: ArgumentHelp("NAMESPACE/NAME, or NAME alone when only one namespace has it.", valueName: "pvc"),
+            completion: Completions.pvcs)
         var claim: String
 
         func run() throws {

@@ -15,7 +15,7 @@ struct QueryCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Only files of this track (scalp, swing, system, ...).")
+    @Option(help: "Only files of this track (scalp, swing, system, ...).", completion: Completions.tracks)
     var track: String?
 
     @Option(help: ArgumentHelp("Only files whose name carries this date.", valueName: "YYYYMMDD"))
@@ -23,7 +23,8 @@ struct QueryCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Only files of this PVC; NAME alone when only one namespace has it.", valueName: "ns/name"))
+            "Only files of this PVC; NAME alone when only one namespace has it.", valueName: "ns/name"),
+        completion: Completions.pvcs)
     var pvc: String?
 
     @Option(

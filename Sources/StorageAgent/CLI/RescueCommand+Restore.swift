@@ -22,7 +22,7 @@ extension RescueCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: ArgumentHelp("The PVC: NAMESPACE/NAME.", valueName: "pvc"))
+        @Argument(help: ArgumentHelp("The PVC: NAMESPACE/NAME.", valueName: "pvc"), completion: Completions.pvcs)
         var claim: String
 
         @Option(help: ArgumentHelp("Only files rescued from this pod.", valueName: "pod"))

@@ -17,6 +17,30 @@ extension Daemon {
                 path, inventory: inventory, usedBytes: allocated.mapValues(\.bytes), watches: watchCounts)
         } catch {
             Log.error("metrics: \(error.message)")
+            return
+        }
+        if textfileNoted != path { noteTextfile(path) }
+    }
+
+    /// Adds `path` to `metrics-textfiles` beside the index (one path per line), which the package's
+    /// purge reads to remove what the agent wrote: node_exporter would serve its series forever.
+    func noteTextfile(_ path: String) {
+        let database = context.config.database
+        let directory = database.lastIndex(of: "/").map { String(database[..<$0]) } ?? "."
+        let listName = "metrics-textfiles"
+        var paths = ((try? readFile(directory + "/" + listName).get()) ?? []).split(separator: 0x0A).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        if !paths.contains(path) { paths.append(path) }
+        do {
+            let dir = try Descriptor.openDirectory(path: directory.isEmpty ? "/" : directory)
+            try dir.replaceFile(
+                named: listName, temporary: ".\(listName).\(CurrentProcess.id).tmp",
+                contents: Array(paths.map { $0 + "\n" }.joined().utf8), mode: 0o600)
+            textfileNoted = path
+        } catch {
+            Log.error("cannot note the metrics textfile in \(directory)/\(listName): \(error.message)")
+            textfileNoted = path  // logged once; the purge then leaves this file to the operator
         }
     }
 

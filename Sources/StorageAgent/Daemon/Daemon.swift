@@ -67,6 +67,8 @@ final class Daemon {
     /// What was last logged of each friendly link (a conflict is logged once).
     private var linkLog = LinkLog()
     var lastMetricsNs: Int64 = 0
+    /// The metrics textfile last noted in the state directory's list (for the package's purge).
+    var textfileNoted: String?
 
     static let batchWindowNs: Int64 = 200_000_000
     static let tickNs: Int64 = 30_000_000_000
