@@ -7,12 +7,14 @@ struct StorageAgentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage-agent",
         abstract: "Find, index and guard the data in a k3s node's PersistentVolume directories.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Maps PVC names to their host directories (local-path-provisioner layouts, path patterns,
             PV objects), indexes every JSONL and log file into SQLite, and answers queries from it.
+
             Exit codes: 0 ok, 1 nothing found or check failed, 64 usage, 65 bad data, 66 missing input,
             73 cannot create output, 74 I/O error, 77 permission denied, 78 configuration error.
-            """,
+            """),
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,

@@ -7,7 +7,8 @@ struct AdoptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adopt",
         abstract: "Bring a recreated PVC's stranded data (its stale directories) into its current directory.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Dry run by default: per file, what would be copied, what the current directory already holds
             identically (same size and sha256: skipped), and what conflicts (kept beside as NAME.adopted-<pv>),
             with totals. --apply copies by descriptor (never following a symlink on either side), preserves
@@ -15,7 +16,7 @@ struct AdoptCommand: ParsableCommand {
             the sha256, and never overwrites or deletes anything. --move renames instead, when both are on one
             file system. Symlinks, FIFOs, sockets and devices are skipped; hard-linked files and names with
             control characters are refused. Exit 0 when everything planned is done, 1 when something was refused.
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

@@ -7,7 +7,9 @@ struct AlertsCommand: ParsableCommand {
         commandName: "alerts",
         abstract: "List firing alerts (or all, with --all) from the index.",
         discussion:
-            "The daemon ('storage-agent run') raises them; this reads their state. 'journalctl -x -u storage-agent' explains each."
+            HelpText.paragraphs(
+                "The daemon ('storage-agent run') raises them; this reads their state. 'journalctl -x -u storage-agent' explains each."
+            )
     )
 
     @OptionGroup var global: GlobalOptions

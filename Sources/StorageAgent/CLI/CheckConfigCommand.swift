@@ -8,11 +8,12 @@ struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate a configuration file: exit 0, or 78 with every error and its line.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             FILE defaults to --config, else /etc/storage-agent/config.yaml. Prints every problem as
             FILE:LINE: what, then a summary; on success, what the configuration asks the unit to
             write (see `systemctl cat storage-agent`).
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

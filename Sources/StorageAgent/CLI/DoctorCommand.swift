@@ -5,12 +5,13 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Host-side health checks (the runbook, no Kubernetes API needed); exit 1 when any fails.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Checks storage roots, expected volumes, stranded data in stale and orphan directories,
             ownership, a write test as the volume's owner uid, links, free space, index freshness,
             journald, a recent write per track with an active window, and the file count per volume
             against the previous doctor run (the persistence check). Each non-pass line has its fix.
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

@@ -7,7 +7,8 @@ struct EphemeralCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ephemeral",
         abstract: "Tracked files living in container writable layers, not in a PVC.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Lists files matching index.include in the writable (upper) overlay layer of every container \
             under ephemeral.containerd_root: the overlay at / of a process in a pod cgroup (nothing else \
             counts). STATE live: the container runs; they are lost when it restarts, \
@@ -17,7 +18,7 @@ struct EphemeralCommand: ParsableCommand {
             cgroup, the kubelet's pod directory and crictl; "-" (null in JSON) means unknown (for POD: a \
             pod cgroup whose pod UID neither the kubelet nor crictl knows). Exit 1 when \
             nothing is found.
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

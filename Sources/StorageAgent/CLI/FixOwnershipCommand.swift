@@ -9,14 +9,15 @@ struct FixOwnershipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix-ownership",
         abstract: "Give volumes to their container user (default 999:999), safely.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Without arguments: every volume configured with fix_ownership: true. With NS/NAME arguments:
             those PVCs' current volumes, with their configured owner or the global one.
             Only directories and regular files are changed, by descriptor; symlinks, devices, FIFOs and
             sockets are never touched; hard-linked files are refused; setuid/setgid bits are cleared.
             A volume fixed with nothing refused resolves its ownership-drift and ownership-unfixable
             alerts at once.
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

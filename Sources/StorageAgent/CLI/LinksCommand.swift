@@ -9,7 +9,8 @@ struct LinksCommand: ParsableCommand {
         commandName: "links",
         abstract:
             "Friendly paths (volumes[].link) and their state: ok, missing, stale-target, conflict, unreachable, refused.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             A link points at its volume's exposure, /run/storage-agent/exposed/<namespace>_<pvc>: that one
             volume, bind-mounted nosuid,nodev by a mount unit of the service (the storage root stays 0700,
             with no ACL entry for anyone). With --apply: create missing links and their parent directories
@@ -18,7 +19,7 @@ struct LinksCommand: ParsableCommand {
             that links need (what the service's reload does). Nothing that is not a link of ours is ever
             moved or deleted: a conflict is fixed by hand (each one's fix: line says how). A link --apply
             made work resolves its link-conflict and link-unreachable alerts at once.
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

@@ -6,13 +6,14 @@ struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
         abstract: "Print the Prometheus text exposition (format 0.0.4).",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Reads the index (scanning first when there is none) and measures the space each live \
             volume takes on disk, as 'du -s -B1 -x' does.
             With --textfile, the exposition replaces that file atomically instead, for node_exporter's \
             textfile collector (--collector.textfile.directory). Example:
               storage-agent metrics --textfile /var/lib/prometheus/node-exporter/storage_agent.prom
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

@@ -6,13 +6,14 @@ struct MountsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mounts",
         abstract: "Which running container mounts which volume, where.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Reads /proc/<pid>/mountinfo of every container in a pod's cgroup (one per container, by the \
             container id in its cgroup path: its lowest pid) and matches its mounts to the volumes in the \
             index. Pod and container names come from the kubelet's pod directory and crictl \
             (kubernetes.crictl_command, or k3s crictl ps -o json on a k3s node); what is not known is null, \
             never guessed.
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

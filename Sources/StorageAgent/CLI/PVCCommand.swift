@@ -16,11 +16,12 @@ struct PVCCommand: ParsableCommand {
             commandName: "list",
             abstract:
                 "List volumes with their state, size and last write (from the index; scans first if there is none).",
-            discussion: """
+            discussion: HelpText.paragraphs(
+                """
                 FILES and SIZE are the indexed files (index.include) and their bytes; USED is what the directory
                 takes on disk, everything in it, as `du -s -B1 -x` counts it, measured now by a bounded walk
                 (">=" when a budget stopped it).
-                """
+                """)
         )
 
         @OptionGroup var global: GlobalOptions
@@ -101,7 +102,9 @@ struct PVCCommand: ParsableCommand {
             commandName: "resolve",
             abstract: "Print the host directory of a PVC's current volume.",
             discussion:
-                "Reads the disk (and the PV list, when configured), not the index. Exit 1 when no directory holds the PVC."
+                HelpText.paragraphs(
+                    "Reads the disk (and the PV list, when configured), not the index. Exit 1 when no directory holds the PVC."
+                )
         )
 
         @OptionGroup var global: GlobalOptions

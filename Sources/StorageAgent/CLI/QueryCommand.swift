@@ -7,10 +7,11 @@ struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "List indexed files by track, date, PVC or kind.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Reads the index; scans first when there is no index yet, or with --refresh.
             Example: storage-agent query --track scalp --date 20260203
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

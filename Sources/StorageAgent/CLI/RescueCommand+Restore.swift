@@ -9,7 +9,8 @@ extension RescueCommand {
         static let configuration = CommandConfiguration(
             commandName: "restore",
             abstract: "Place rescued files into the PVC that should have held them.",
-            discussion: """
+            discussion: HelpText.paragraphs(
+                """
                 A rescued file of the PVC's namespace whose container path lies under the volume's configured \
                 mount: goes to the same path below the PVC's current directory (/app/data/assets/x.jsonl -> \
                 <PVC dir>/assets/x.jsonl). Dry run by default: the plan, per file. --apply copies by descriptor, \
@@ -17,7 +18,7 @@ extension RescueCommand {
                 an identical one is skipped), gives new files and directories to the volume's owner (owner:, \
                 default 999:999), keeps mtime and verifies the sha256 recorded at the rescue. The rescued copies \
                 stay until rescue prune. Exit 1 when something was refused.
-                """
+                """)
         )
 
         @OptionGroup var global: GlobalOptions
@@ -110,12 +111,13 @@ extension RescueCommand {
         static let configuration = CommandConfiguration(
             commandName: "prune",
             abstract: "Remove rescued copies whose source is gone, last copied before a given age.",
-            discussion: """
+            discussion: HelpText.paragraphs(
+                """
                 Only copies in state gone (the container or the file is gone, or a newer generation follows it) \
                 whose last copy is older than --older-than are pruned; copies of live or exited containers are \
                 kept (they would be copied again). Dry run by default; --apply removes the files and their \
                 index records.
-                """
+                """)
         )
 
         @OptionGroup var global: GlobalOptions

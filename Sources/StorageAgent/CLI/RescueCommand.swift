@@ -8,7 +8,8 @@ struct RescueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rescue",
         abstract: "Tracked files copied out of container writable layers.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             The daemon copies tracked files (index.include) out of containers' writable layers, live or \
             exited, when they lie under the mount: path of a configured volume of the container's namespace \
             or match rescue.paths, into rescue.directory (default /var/lib/storage-agent/rescue) as \
@@ -16,7 +17,7 @@ struct RescueCommand: ParsableCommand {
             shrank or was replaced is copied again as NAME.gen2 (the old copy kept). STATE: live (the \
             container runs), exited (stopped, not removed), gone (the source is gone: this copy is the only \
             one). --now runs one pass first, as the daemon does on every 30 s tick. Exit 1 when nothing is held.
-            """,
+            """),
         subcommands: [RestoreCommand.self, PruneCommand.self]
     )
 

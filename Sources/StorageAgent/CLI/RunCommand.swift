@@ -5,11 +5,12 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon: index, watch with inotify, and raise alerts in the journal.",
-        discussion: """
+        discussion: HelpText.paragraphs(
+            """
             Meant for systemd (Type=notify): READY=1 after the first scan, STATUS= with a summary,
             WATCHDOG=1 from the working loop, SIGHUP re-reads the configuration (a bad one is
             logged and the old one kept), SIGTERM stops cleanly.
-            """
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

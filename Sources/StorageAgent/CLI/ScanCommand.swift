@@ -7,7 +7,9 @@ struct ScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "Update the index once and print a summary.",
         discussion:
-            "Unchanged files (same inode, size and mtime) are not read again; grown files are counted from their old end."
+            HelpText.paragraphs(
+                "Unchanged files (same inode, size and mtime) are not read again; grown files are counted from their old end."
+            )
     )
 
     @OptionGroup var global: GlobalOptions
