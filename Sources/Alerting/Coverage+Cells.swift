@@ -33,7 +33,9 @@ extension Coverage {
             c.files = files.count
             c.bytes = files.reduce(0) { $0 + $1.size }
             c.paths = files.map(\.pathBytes)
+            c.directory = files.first?.volumePath
         }
+        let claim = sources.claim ?? "NAMESPACE/NAME"
         let live = own.filter { $0.deletedAt == nil }
         if !live.isEmpty {
             c.state = .present
@@ -45,7 +47,9 @@ extension Coverage {
             c.files = copies.count
             c.bytes = copies.reduce(0) { $0 + $1.bytes }
             c.paths = copies.map(\.rescuedPath)
-            c.detail = "not in the PVC; a copy rescued from a container's writable layer is in the rescue area"
+            c.detail =
+                "only a copy, rescued from a container's writable layer "
+                + "(storage-agent rescue restore \(claim))"
             return c
         }
         let stale = sources.stale.flatMap { ($0[key] ?? []).filter { $0.deletedAt == nil } }
@@ -53,7 +57,9 @@ extension Coverage {
             c.state = .stale
             take(stale)
             let directories = Set(stale.map(\.volumePath)).sorted()
-            c.detail = "only in the stale directory \(directories.joined(separator: ", ")) of this PVC"
+            c.detail =
+                "only in the stale directory \(directories.joined(separator: ", ")) of this PVC "
+                + "(storage-agent adopt \(claim))"
             return c
         }
         if !own.isEmpty {

@@ -59,6 +59,8 @@ package struct Coverage: Sendable {
         package var detail: String?
         /// Host paths (raw bytes) of those files.
         package var paths: [[UInt8]] = []
+        /// The volume directory they are in (the cell's own, or a stale one); nil for copies.
+        package var directory: String?
     }
 
     package struct Row: Sendable {
@@ -149,7 +151,7 @@ package struct Coverage: Sendable {
             }
             let sources = CellSources(
                 own: cells[v.path] ?? [:], stale: stale.map { cells[$0.path] ?? [:] },
-                rescued: v.claim.flatMap { rescued[$0] } ?? [:])
+                rescued: v.claim.flatMap { rescued[$0] } ?? [:], claim: v.claim)
             out.append(block(v, track: track, since: since, until: until, now: now, sources: sources))
         }
         return out
@@ -165,6 +167,7 @@ package struct Coverage: Sendable {
         var own: [CellKey: [FileRecord]]
         var stale: [[CellKey: [FileRecord]]]
         var rescued: [CellKey: [Copy]]
+        var claim: String?
     }
 
     /// The cell a path below a PVC's directory would fill, classified as the scan would.

@@ -92,8 +92,8 @@ struct CoverageWeek {
               Tue 20260203 10:00  partial  assets/scalp/20260203_10.jsonl: 3B, under half the median 40B of 10:00 over the range
               Wed 20260204 11:00  deleted  assets/scalp/20260204_11.jsonl: deleted (seen gone \(try week.deletedAt())) before the track's retention (3d)
               Wed 20260204 12:00  expired  assets/scalp/20260204_12.jsonl: removed by the track's retention (3d)
-              Thu 20260205 13:00  rescued  \(week.copy): not in the PVC; a copy rescued from a container's writable layer is in the rescue area
-              Fri 20260206 14:00  stale  \(week.old)/assets/scalp/20260206_14.jsonl: only in the stale directory \(week.old) of this PVC
+              Thu 20260205 13:00  rescued  \(week.copy): only a copy, rescued from a container's writable layer (storage-agent rescue restore observer-prod/observer-data-pvc)
+              Fri 20260206 14:00  stale  assets/scalp/20260206_14.jsonl: only in the stale directory \(week.old) of this PVC (storage-agent adopt observer-prod/observer-data-pvc)
 
 
             """ + Self.legend
@@ -141,13 +141,14 @@ struct CoverageWeek {
                         line(
                             day, h, "rescued", files: 1, bytes: 40,
                             detail:
-                                "not in the PVC; a copy rescued from a container's writable layer is in the rescue area",
+                                "only a copy, rescued from a container's writable layer (storage-agent rescue restore observer-prod/observer-data-pvc)",
                             paths: [week.copy]))
                 case (6, 14):
                     lines.append(
                         line(
                             day, h, "stale", files: 1, bytes: 40,
-                            detail: "only in the stale directory \(week.old) of this PVC",
+                            detail:
+                                "only in the stale directory \(week.old) of this PVC (storage-agent adopt observer-prod/observer-data-pvc)",
                             paths: [week.old + "/assets/scalp/20260206_14.jsonl"]))
                 case (6, 15):
                     lines.append(line(day, h, "missing", detail: "no file was ever indexed for it", paths: []))

@@ -71,7 +71,7 @@ struct CoverageGrid {
             let when = "\(Coverage.weekdays[row.weekday]) \(c.date)" + (c.hour.map { " \(Coverage.pad2($0)):00" } ?? "")
             var line = "  \(when)  \(c.state.rawValue)"
             if let first = c.paths.first {
-                line += "  " + shownPath(first, volume: b.volume.path)
+                line += "  " + shownPath(first, volume: c.directory)
                 if c.paths.count > 1 { line += " (+\(c.paths.count - 1) more)" }
             }
             if let detail = c.detail { line += ": " + RawName.safeLine(detail) }
@@ -83,8 +83,10 @@ struct CoverageGrid {
         return out
     }
 
-    /// A file of the volume relative to it, any other (a stale directory's, a rescued copy) whole.
-    func shownPath(_ path: [UInt8], volume: String) -> String {
+    /// A file relative to the volume directory it is in (the detail names a stale one), a
+    /// rescued copy whole.
+    func shownPath(_ path: [UInt8], volume: String?) -> String {
+        guard let volume else { return RawName.display(path) }
         let prefix = Array(volume.utf8) + [0x2F]
         return RawName.display(path.starts(with: prefix) ? Array(path.dropFirst(prefix.count)) : path)
     }
