@@ -86,9 +86,6 @@ package struct Coverage: Sendable {
         package var cells: [Cell] { rows.flatMap(\.cells) }
     }
 
-    /// Whether the track is drawn by hours: hourly, with or without a window (then 00-23).
-    package static func isHourly(_ track: Track) -> Bool { track.hourly }
-
     /// The hour columns of an hourly track: those its window touches, else all 24.
     package static func hours(_ track: Track) -> [Int] {
         guard track.hourly else { return [] }
@@ -120,16 +117,31 @@ package struct Coverage: Sendable {
         select: Gaps.Selection = .holdingTrack, copies: [Copy] = []
     ) throws(InventoryError) -> [Block] {
         let volumes = try inventory.volumes()
-        let all = try inventory.files(FileFilter(track: track.name, includeDeleted: true)).filter {
-            $0.date != nil && (!track.hourly || $0.hour != nil)
+        let holdingIDs = try inventory.datedVolumes(track: track.name, hourly: track.hourly)
+        let first = CivilCalendar.days(fromDate: since) ?? 0
+        let last = max(first, CivilCalendar.days(fromDate: until) ?? first)
+        var all: [FileRecord] = []
+        if last - first < 31 {
+            // A day at a time: the (track, date) index finds them; the track's other days are not read.
+            for day in first...last {
+                all += try inventory.files(
+                    FileFilter(track: track.name, date: CivilCalendar.date(days: day), includeDeleted: true))
+            }
+        } else {
+            // Over a month, one pass over the track costs less than a query per day.
+            all = try inventory.files(FileFilter(track: track.name, includeDeleted: true)).filter {
+                guard let date = $0.date else { return false }
+                return date >= since && date <= until
+            }
         }
+        all = all.filter { !track.hourly || $0.hour != nil }
         let classifier = Classifier(tracks: gaps.tracks.map(\.name))
         var rescued: [String: [CellKey: [Copy]]] = [:]
         for c in copies {
             guard let key = Self.key(c.relative, classifier: classifier, track: track) else { continue }
             rescued[c.claim, default: [:]][key, default: []].append(c)
         }
-        let holding = Set(all.map(\.volumePath))
+        let holding = Set(volumes.filter { holdingIDs.contains($0.id) }.map(\.path))
         let claimsWithFiles = Set(volumes.filter { holding.contains($0.path) }.compactMap(\.claim))
             .union(rescued.keys)
         let checked = volumes.filter { v in
@@ -140,7 +152,7 @@ package struct Coverage: Sendable {
             }
         }
         var cells: [String: [CellKey: [FileRecord]]] = [:]
-        for f in all where f.date! >= since && f.date! <= until {
+        for f in all {
             cells[f.volumePath, default: [:]][CellKey(date: f.date!, hour: track.hourly ? f.hour : nil), default: []]
                 .append(f)
         }
