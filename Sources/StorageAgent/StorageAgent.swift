@@ -17,6 +17,7 @@ struct StorageAgentCommand: ParsableCommand {
             """),
         version: "0.1.0",
         subcommands: [
+            CoverageCommand.self,
             RunCommand.self, ScanCommand.self, PVCCommand.self, QueryCommand.self, AlertsCommand.self,
             LinksCommand.self, EphemeralCommand.self,
             FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self, LinkAsUserCommand.self,
