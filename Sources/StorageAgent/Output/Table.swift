@@ -27,7 +27,7 @@ struct Table {
     mutating func append(_ row: [String]) { rows.append(row.map(RawName.safeLine)) }
 
     func render() -> String {
-        var widths = header.map(\.count)
+        var widths = header.map { showHeader ? $0.count : 0 }
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
         }
