@@ -32,6 +32,51 @@ package enum SystemClock {
         return format(parts, suffix: "", separator: " ")
     }
 
+    /// localtime_r(3)'s `tm_gmtoff`: the UTC offset in seconds of the process's time zone (TZ, else
+    /// /etc/localtime) at `ns`.
+    package static func localOffset(ns: Int64) -> Int {
+        var t = time_t(floorDiv(ns, 1_000_000_000))
+        var parts = tm()
+        localtime_r(&t, &parts)
+        return Int(parts.tm_gmtoff)
+    }
+
+    /// The name of the process's time zone for people: `TZ` (without a leading `:` or a
+    /// `/usr/share/zoneinfo/` prefix; empty means UTC), else the zone /etc/localtime links to
+    /// (`Etc/UTC`), else /etc/timezone's first line, else the abbreviation localtime_r(3) gives.
+    package static func localZoneName() -> String {
+        let prefix = "/usr/share/zoneinfo/"
+        if let p = getenv("TZ") {
+            var name = String(cString: p)
+            if name.isEmpty { return "UTC" }
+            if name.hasPrefix(":") { name.removeFirst() }
+            if name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
+            return name.isEmpty ? "UTC" : name
+        }
+        if let target = ProcFS.readLink("/etc/localtime"), let name = after(Array("zoneinfo/".utf8), in: target) {
+            return name
+        }
+        if case .success(let bytes) = readFile("/etc/timezone"),
+            let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first, !line.isEmpty
+        {
+            return String(line)
+        }
+        var t = time_t(floorDiv(nowNs(), 1_000_000_000))
+        var parts = tm()
+        localtime_r(&t, &parts)
+        return parts.tm_zone.map { String(cString: $0) } ?? "UTC"
+    }
+
+    /// What follows the first `marker` in `bytes`, as text; nil without one (or nothing after it).
+    static func after(_ marker: [UInt8], in bytes: [UInt8]) -> String? {
+        guard bytes.count > marker.count else { return nil }
+        for i in 0...(bytes.count - marker.count) where bytes[i..<(i + marker.count)].elementsEqual(marker) {
+            let rest = bytes[(i + marker.count)...]
+            return rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)
+        }
+        return nil
+    }
+
     static func format(_ p: tm, suffix: String, separator: String) -> String {
         // Built byte by byte: this runs once per row of `query --json`.
         var b: [UInt8] = []

@@ -31,6 +31,10 @@ package struct FileRecord: Sendable, Equatable {
 package struct FileFilter: Sendable {
     package var track: String?
     package var date: String?
+    /// Dates from `since` through `until` (YYYYMMDD, inclusive; either may be open). A range
+    /// leaves out files whose name carries no date.
+    package var since: String?
+    package var until: String?
     package var namespace: String?
     package var pvc: String?
     /// One volume directory, by the PV name the index holds for it.
@@ -40,10 +44,12 @@ package struct FileFilter: Sendable {
 
     package init(
         track: String? = nil, date: String? = nil, namespace: String? = nil, pvc: String? = nil, pv: String? = nil,
-        kind: String? = nil, includeDeleted: Bool = false
+        kind: String? = nil, includeDeleted: Bool = false, since: String? = nil, until: String? = nil
     ) {
         self.track = track
         self.date = date
+        self.since = since
+        self.until = until
         self.namespace = namespace
         self.pvc = pvc
         self.pv = pv
@@ -81,13 +87,16 @@ extension Inventory {
     package func files(_ filter: FileFilter) throws(InventoryError) -> [FileRecord] {
         var conditions: [String] = []
         var values: [SQLValue] = []
-        func add(_ column: String, _ value: String?) {
+        func add(_ column: String, _ value: String?, _ op: String = "=") {
             guard let value else { return }
             values.append(.text(value))
-            conditions.append("\(column) = ?\(values.count)")
+            conditions.append("\(column) \(op) ?\(values.count)")
         }
         add("f.track", filter.track)
         add("f.date", filter.date)
+        // Dates are YYYYMMDD text: their order is the calendar's.
+        add("f.date", filter.since, ">=")
+        add("f.date", filter.until, "<=")
         add("v.namespace", filter.namespace)
         add("v.pvc", filter.pvc)
         add("v.pv", filter.pv)

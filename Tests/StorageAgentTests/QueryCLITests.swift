@@ -34,12 +34,17 @@ private struct Recreated {
         let lines = table.stdout.split(separator: "\n").map(String.init)
         #expect(
             lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-                == ["MODIFIED", "SIZE", "LINES", "TRACK", "PVC", "STATE", "PATH"])
-        let oldRows = lines.filter { $0.contains(pvc.old + "/") }
-        let newRows = lines.filter { $0.contains(pvc.new + "/") }
+                == ["MODIFIED", "(Asia/Seoul)", "SIZE", "LINES", "TRACK", "PVC", "STATE", "PATH"])
+        #expect(lines.filter { $0.contains("observer-prod/observer-data-pvc  stale ") }.count == 3)
+        #expect(lines.filter { $0.contains("observer-prod/observer-data-pvc  current ") }.count == 2)
+        // -o wide names the directory: the stale rows are the old one's.
+        let wide = box.agent("query", "--track", "scalp", "--date", "20260203", "-o", "wide")
+        let wideLines = wide.stdout.split(separator: "\n").map(String.init)
+        let oldRows = wideLines.filter { $0.contains(pvc.old + "/") }
+        let newRows = wideLines.filter { $0.contains(pvc.new + "/") }
         #expect(oldRows.count == 3 && newRows.count == 2)
-        #expect(oldRows.allSatisfy { $0.contains("observer-prod/observer-data-pvc  stale ") })
-        #expect(newRows.allSatisfy { $0.contains("observer-prod/observer-data-pvc  current ") })
+        #expect(oldRows.allSatisfy { $0.contains("observer-prod/observer-data-pvc  \(Recreated.oldPV)  stale ") })
+        #expect(newRows.allSatisfy { $0.contains("observer-prod/observer-data-pvc  \(Recreated.newPV)  current ") })
 
         let json = box.agent("query", "--track", "scalp", "--json")
         #expect(json.json.count == 5)
@@ -56,7 +61,7 @@ private struct Recreated {
         let pvc = Recreated(box)
         let current = box.agent("query", "--pv", Recreated.newPV)
         #expect(current.status == 0)
-        #expect(current.stdout.hasPrefix("MODIFIED             SIZE  LINES  TRACK  PVC  "))
+        #expect(current.stdout.hasPrefix("MODIFIED (Asia/Seoul)  SIZE  LINES  TRACK  PVC  "))
         #expect(!current.stdout.contains("STATE"))
         #expect(current.stdout.split(separator: "\n").count == 1 + 2 + 1)
         #expect(!current.stdout.contains(pvc.old))
@@ -122,8 +127,13 @@ private struct Recreated {
         let row = try #require(lines.first { $0.contains("\\x1b") })
         #expect(
             row.contains(
-                "observer-prod/observer-data-pvc  stale    " + pvc.old
-                    + "/assets/scalp/20260203_12\\x1b[2J\\x0d\\x0aforged  current  x\\x07.jsonl"))
+                "observer-prod/observer-data-pvc  stale    "
+                    + "assets/scalp/20260203_12\\x1b[2J\\x0d\\x0aforged  current  x\\x07.jsonl"))
+        let wide = box.agent("query", "--track", "scalp", "--date", "20260203", "-o", "wide")
+        #expect(!wide.stdout.utf8.contains(0x1B) && wide.stdout.split(separator: "\n").count == 1 + 6 + 1)
+        #expect(
+            wide.stdout.contains(
+                "  " + pvc.old + "/assets/scalp/20260203_12\\x1b[2J\\x0d\\x0aforged  current  x\\x07.jsonl\n"))
         let json = box.agent("query", "--pv", Recreated.oldPV, "--json")
         let hostile = try #require(json.json.first { ($0["path"] as? String)?.contains("forged") == true })
         #expect(hostile["volume_state"] as? String == "stale")
