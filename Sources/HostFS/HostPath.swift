@@ -36,4 +36,11 @@ package enum HostPath {
     package static func rename(_ from: String, to: String) throws(SystemError) {
         guard Glibc.rename(from, to) == 0 else { throw SystemError("rename", path: from) }
     }
+
+    /// lstat(2): what is at `path` itself (a symlink is not followed); nil when nothing is.
+    package static func stat(_ path: String) -> FileStat? {
+        var s = Glibc.stat()
+        guard lstat(path, &s) == 0 else { return nil }
+        return FileStat(s)
+    }
 }

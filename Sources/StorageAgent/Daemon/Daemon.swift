@@ -95,6 +95,7 @@ final class Daemon {
         Log.info(
             "storage-agent starting: index \(context.config.database), roots \(context.config.storageRoots.joined(separator: ", "))"
         )
+        heartbeat(.start)
         // READY=1 once the start scan is done; the loop serves signals and the watchdog meanwhile.
         nextReconcileNs = Self.never
         nextTickNs = Self.never
@@ -126,6 +127,7 @@ final class Daemon {
                 evaluate(clockRules(AlertCycle.Inputs()))
                 checkConfigFile()
                 systemd.status(status())
+                heartbeat(.tick)
                 nextTickNs = after + Self.tickNs
                 pollUnwatched()
                 containersWanted = Observations(context: context).wantsMounts
@@ -137,6 +139,7 @@ final class Daemon {
 
     private func stop() -> Int32 {
         systemd.stopping()
+        heartbeat(.stop)
         Log.info(exitStatus == 0 ? "stopping" : "stopping to be restarted (exit status \(exitStatus))")
         return exitStatus
     }
@@ -158,6 +161,7 @@ final class Daemon {
 
     /// Start, reconcile, reload or a change in a storage root: everything is looked at.
     func fullScan(reason: String, resolution: Resolution) {
+        heartbeat(.fullScanStarting)
         dirty.removeAll()
         firstPendingNs = nil
         // Everything is walked again: what is still over the budget is polled from this report.
@@ -170,6 +174,7 @@ final class Daemon {
             Log.info(
                 "scan (\(reason)): \(report.volumes) volumes, \(report.files) files, \(report.counted) counted, \(report.deleted) deleted in \(report.durationNs / 1_000_000) ms"
             )
+            heartbeat(.fullScanDone(reason: reason, durationNs: report.durationNs))
             if restartIfExposuresChanged() { return }
             let ownership = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: nil)
             var inputs = observe.reconcile(inventory, allocated: &allocated, containers: containers)
@@ -206,6 +211,7 @@ final class Daemon {
             writeMetrics(force: false)
         }
         systemd.status(status())
+        heartbeat(.batch)
     }
 
     /// The clock-based rules' inputs (track-stale, track-gap, volume-unmounted): tick and full scans.
