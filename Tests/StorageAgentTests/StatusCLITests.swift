@@ -149,6 +149,49 @@ import Testing
         #expect(s["state"] as? String == "stuck" && s["health"] as? String == "degraded")
         #expect((s["problems"] as? [String])?.first?.contains("more than 3 ticks of 30 s") == true)
         #expect(run.status(json: false).0.stdout.hasPrefix("daemon: stuck, pid \(pid) is alive"))
+
+        // In a full scan the daemon beats at its start and end only: busy, not stuck.
+        try inventory.setMeta([(key: "daemon.full_scan_started_at", value: .int(now - 200_000))])
+        let (busy, b) = run.status()
+        #expect(busy.status == 0 && b["state"] as? String == "running", "\(busy.stdout)")
+        #expect(b["full_scan_running_since"] is String)
+        #expect(run.status(json: false).0.stdout.contains("\nfull scan: running since "))
+        kill(pid, SIGCONT)
+        #expect(run.daemon.stop() == 0)
+    }
+}
+
+extension StatusCLITests {
+    /// The agent's own trouble (it cannot write its index, read its roots) makes it degraded;
+    /// alerts about the data are counted and leave it healthy. The daemon is frozen (SIGSTOP) with
+    /// a fresh heartbeat so that nothing resolves the seeded alerts meanwhile.
+    @Test func indexErrorOrAnUnavailableRootDegradesOtherAlertsAreCounted() throws {
+        let run = try Running()
+        #expect(run.daemon.wait { $0.hasPrefix("READY=1") } != nil, "\(run.daemon.output)")
+        let pid = run.daemon.process.processIdentifier
+        #expect(pid > 1 && run.daemon.process.isRunning)
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        let inventory = try Inventory(path: run.box.db)
+        try inventory.setMeta([(key: "daemon.heartbeat_at", value: .int(SystemClockMs.now()))])
+        func alert(_ type: String, _ subject: String) -> AlertRecord {
+            AlertRecord(
+                type: type, subject: subject, state: .firing, message: "seeded", priority: 4,
+                firstFired: 1_770_000_000, lastNotified: 1_770_000_000, lastSeen: 1_770_000_000, count: 1)
+        }
+        // The daemon's own (the sample's scalp hours are missing) plus the seeded ones.
+        let before = (run.status().1["alerts_firing"] as? [String: Int])?["track-gap"] ?? 0
+        try inventory.saveAlerts([alert("track-gap", "seeded-a"), alert("track-gap", "seeded-b")])
+        let (r, s) = run.status()
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(s["alerts_firing"] as? [String: Int] == ["track-gap": before + 2])
+        #expect(run.status(json: false).0.stdout.contains("\nalerts firing: \(before + 2) (track-gap \(before + 2))\n"))
+
+        try inventory.saveAlerts([alert("index-error", run.box.db)])
+        let (d, degraded) = run.status()
+        #expect(d.status == 1)
+        #expect(degraded["health"] as? String == "degraded" && degraded["state"] as? String == "running")
+        #expect(degraded["problems"] as? [String] == ["1 index-error alert firing"])
         kill(pid, SIGCONT)
         #expect(run.daemon.stop() == 0)
     }

@@ -26,7 +26,7 @@ extension StatusCommand {
         }
         guard r.indexExists else { return lines.joined(separator: "\n") + "\nstatus: not running\n" }
         if let since = h.fullScanStartedAt, r.state != .notRunning {
-            lines.append("full scan: running since \(when(since))")
+            lines.append("full scan: running since \(when(since)) (\(StatusReport.span(max(0, r.nowMs - since))))")
         }
         let scan = h.fullScanAt.map { at in
             "\(when(at)) (\(h.fullScanReason ?? "?")), took \(StatusReport.span(h.fullScanMs ?? 0))"

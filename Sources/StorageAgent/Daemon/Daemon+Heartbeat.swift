@@ -17,7 +17,8 @@ extension Daemon {
         let now = Heartbeat.nowMs()
         var h = Heartbeat()
         h.at = now
-        var rows: [(key: String, value: MetaValue?)] = []
+        // Set only while a full scan runs: every other beat comes from the loop, outside a scan.
+        var rows: [(key: String, value: MetaValue?)] = [(Heartbeat.prefix + "full_scan_started_at", nil)]
         switch beat {
         case .start:
             h.pid = CurrentProcess.id
@@ -27,7 +28,7 @@ extension Daemon {
             h.tickMs = Self.tickNs / 1_000_000
             describeRunning(&h)
             // What belonged to the previous run's lifetime, not to this one.
-            rows = ["stopped_at", "full_scan_started_at"].map { (Heartbeat.prefix + $0, nil) }
+            rows.append((Heartbeat.prefix + "stopped_at", nil))
         case .tick:
             describeRunning(&h)
         case .batch:
@@ -36,12 +37,12 @@ extension Daemon {
             h.stoppedAt = now
         case .fullScanStarting:
             h.fullScanStartedAt = now
+            rows = []
         case .fullScanDone(let reason, let durationNs):
             h.fullScanAt = now
             h.fullScanMs = durationNs / 1_000_000
             h.fullScanReason = reason
             describeRunning(&h)
-            rows.append((Heartbeat.prefix + "full_scan_started_at", nil))
         }
         do { try inventory.setMeta(h.rows + rows) } catch { Log.error("heartbeat: \(error.description)") }
     }

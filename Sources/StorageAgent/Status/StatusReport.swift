@@ -81,11 +81,15 @@ struct StatusReport {
 
     /// Running when the recorded pid is alive with the recorded start time in this boot and did
     /// not say it stopped; stuck when such a daemon has not beaten for `stuckAfterTicks` ticks.
+    /// A full scan beats only at its start and end (the index's writer holds one transaction per
+    /// volume): while one runs, the daemon is busy, not stuck; systemd's watchdog, fed by the
+    /// scan's progress, is what ends a scan that stopped moving.
     static func state(of h: Heartbeat, nowMs: Int64) -> State {
         guard let pid = h.pid, let start = h.pidStart, h.stoppedAt == nil, let at = h.at else { return .notRunning }
         guard h.bootID == (ProcFS.bootID() ?? ""),
             let live = ProcFS.startTime(pid: pid), Int64(bitPattern: live) == start
         else { return .notRunning }
+        guard h.fullScanStartedAt == nil else { return .running }
         return nowMs - at > stuckAfterTicks * (h.tickMs ?? 30_000) ? .stuck : .running
     }
 
