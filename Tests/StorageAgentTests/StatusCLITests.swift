@@ -120,6 +120,15 @@ import Testing
         #expect(run.status(json: false).0.stdout.contains("(pid \(pid), gone without stopping)"))
     }
 
+    @Test func aUserWhoCannotReadTheIndexIsTold77NotNeverSeen() {
+        let box = CLISandbox()
+        _ = box.volume("obs", "data")
+        #expect(box.agent("scan").status == 0)
+        let r = CLI.run(["status", "--db", box.db], asUser: 65534)
+        #expect(r.status == 77, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.hasSuffix("run with sudo\n") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+    }
+
     @Test func noIndexMeansNeverSeen() {
         let box = CLISandbox()
         let r = CLI.run(["status", "--db", box.db])

@@ -33,7 +33,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let context = try Context(global, readingIndex: true)
         let database = context.config.database
-        let inventory = Inventory.exists(at: database) ? try context.openInventory() : nil
+        // No index is "never seen" (and none is made); one this user cannot reach is 77, as for
+        // every command that reads it.
+        let inventory = HostPath.isMissing(database) ? nil : try context.openInventory()
         let report = try StatusReport(inventory, config: context.config)
         if json {
             var w = JSONWriter()
