@@ -129,6 +129,24 @@ import Testing
         #expect(r.stderr.hasSuffix("run with sudo\n") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
     }
 
+    /// The pid alone is not the daemon: a live process with that pid but another start time (a
+    /// recycled pid), or a heartbeat from another boot, is not it. The daemon writes these two at
+    /// its start only, so they are changed under the running daemon.
+    @Test func aLivePidWithAnotherStartTimeOrBootIsNotTheDaemon() throws {
+        let run = try Running()
+        #expect(run.daemon.wait { $0.hasPrefix("READY=1") } != nil, "\(run.daemon.output)")
+        #expect(run.status().0.status == 0)
+        let inventory = try Inventory(path: run.box.db)
+        let start = try #require(try inventory.meta(prefix: "daemon.pid_start")["daemon.pid_start"]?.int)
+        try inventory.setMeta([(key: "daemon.pid_start", value: .int(start + 1))])
+        #expect(run.status().0.status == 3)
+        try inventory.setMeta([(key: "daemon.pid_start", value: .int(start))])
+        #expect(run.status().0.status == 0)
+        try inventory.setMeta([(key: "daemon.boot_id", value: .text("00000000-0000-4000-8000-000000000000"))])
+        #expect(run.status().0.status == 3)
+        #expect(run.daemon.stop() == 0)
+    }
+
     @Test func noIndexMeansNeverSeen() {
         let box = CLISandbox()
         let r = CLI.run(["status", "--db", box.db])

@@ -86,9 +86,12 @@ struct StatusReport {
     /// scan's progress, is what ends a scan that stopped moving.
     static func state(of h: Heartbeat, nowMs: Int64) -> State {
         guard let pid = h.pid, let start = h.pidStart, h.stoppedAt == nil, let at = h.at else { return .notRunning }
-        guard h.bootID == (ProcFS.bootID() ?? ""),
-            let live = ProcFS.startTime(pid: pid), Int64(bitPattern: live) == start
-        else { return .notRunning }
+        // Start times count from the boot: one from before a reboot names no process now. (A
+        // boot id either side could not read is no evidence either way.)
+        if let recorded = h.bootID, !recorded.isEmpty, let booted = ProcFS.bootID(), booted != recorded {
+            return .notRunning
+        }
+        guard let live = ProcFS.startTime(pid: pid), Int64(bitPattern: live) == start else { return .notRunning }
         guard h.fullScanStartedAt == nil else { return .running }
         return nowMs - at > stuckAfterTicks * (h.tickMs ?? 30_000) ? .stuck : .running
     }
