@@ -13,13 +13,11 @@ struct StatusCommand: ParsableCommand {
             daemon runs (its pid alive with the start time it recorded), its last full scan and change \
             batch, the configuration it loaded and whether the file on disk differs now, inotify \
             watches against their budget, polled directories, firing alerts by type, rescue use and \
-            the index's size.
-
+            the index's size. \
             Stuck: the pid is alive but its heartbeat is older than 3 ticks. A full scan still \
             running is busy, not stuck: the unit's watchdog ends a scan that stopped moving. \
             Degraded: stuck, or an index-error or storage-root-unavailable alert firing (the agent \
-            cannot do its job). Other firing alerts are counted; 'storage-agent alerts' lists them.
-
+            cannot do its job). Other firing alerts are counted; 'storage-agent alerts' lists them. \
             Exit codes (LSB): 0 running and healthy, 1 degraded, 3 not running; 77 permission \
             denied (run with sudo).
             """
