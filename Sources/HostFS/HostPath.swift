@@ -5,6 +5,9 @@ package enum HostPath {
     /// access(2) with F_OK: something is at `path`.
     package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// access(2) with F_OK failing with ENOENT: nothing is there (not merely hidden from this user).
+    package static func isMissing(_ path: String) -> Bool { access(path, F_OK) != 0 && errno == ENOENT }
+
     /// access(2) with R_OK|W_OK.
     package static func checkReadWrite(_ path: String) throws(SystemError) {
         guard access(path, R_OK | W_OK) == 0 else { throw SystemError("access", path: path) }
@@ -35,5 +38,12 @@ package enum HostPath {
     /// rename(2).
     package static func rename(_ from: String, to: String) throws(SystemError) {
         guard Glibc.rename(from, to) == 0 else { throw SystemError("rename", path: from) }
+    }
+
+    /// lstat(2): what is at `path` itself (a symlink is not followed); nil when nothing is.
+    package static func stat(_ path: String) -> FileStat? {
+        var s = Glibc.stat()
+        guard lstat(path, &s) == 0 else { return nil }
+        return FileStat(s)
     }
 }

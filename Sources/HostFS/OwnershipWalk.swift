@@ -12,6 +12,8 @@ package struct OwnershipReport: Sendable {
     package var changedPaths: [[UInt8]] = []
     /// Previous owner uid -> entries changed away from it (other than root-created ones too).
     package var previousOwners: [UInt32: Int] = [:]
+    /// Owner uid -> regular files walked (changed or not): whose files the volume holds.
+    package var fileOwners: [UInt32: Int] = [:]
     /// Entries left alone on purpose, with the reason (hard links, odd names).
     package var refused: [(path: [UInt8], reason: String)] = []
     /// Subtrees that could not be walked (another file system, swapped mid-walk, unreadable).
@@ -139,6 +141,7 @@ package struct OwnershipWalk: Sendable {
 
     private func fix(_ handle: Descriptor, _ st: FileStat, path: [UInt8], report: inout OwnershipReport) {
         report.checked += 1
+        if st.isRegular { report.fileOwners[st.uid, default: 0] += 1 }
         let special = UInt32(S_ISUID | S_ISGID)
         let clearBits = st.isRegular && st.mode & special != 0
         let ownerDiffers = st.uid != uid || st.gid != gid

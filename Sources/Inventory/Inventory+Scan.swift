@@ -33,6 +33,7 @@ extension Inventory {
             let work: [(Volume, Int64)] = try db.transaction {
                 try volumes.map { ($0, try writer.upsertVolume($0)) }
             }
+            options.meter?.start(volumes: work.count)
             let queue = BatchQueue(capacity: 16)
             let dbPath = db.path
             let timeout = busyTimeoutMs
@@ -46,6 +47,7 @@ extension Inventory {
                             volumeID: id, volumePath: volume.path, reader: reader, options: options, buffer: buffer,
                             digestKey: key, inotify: inotify, emit: queue.push)
                         try walker.walk(volume, only: only?[volume.path], names: names[volume.path] ?? [:])
+                        options.meter?.volumeDone()
                     }
                     queue.finish()
                 } catch let error as SQLiteError {

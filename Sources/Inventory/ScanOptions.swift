@@ -10,6 +10,8 @@ package struct ScanOptions: Sendable {
     package var maxDepth: Int
     /// Moved by the walker for every file it looks at and every MiB it reads (the daemon's watchdog).
     package var progress: WorkProgress?
+    /// Volumes done and files looked at, for a progress line.
+    package var meter: ScanMeter?
 
     package init(
         include: [Glob], tracks: some Sequence<String>, nowNs: Int64 = SystemClock.nowNs(),

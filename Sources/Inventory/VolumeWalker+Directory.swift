@@ -38,6 +38,7 @@ extension VolumeWalker {
                         tooLong += 1
                         return
                     }
+                    options.meter?.file()
                     file(dir, EntryName(entry), path: path, track: track, rows: &rows, into: &batch)
                     if batch.count >= Self.batchLimit { try flush(&batch) }
                 default:

@@ -22,7 +22,7 @@ struct StorageAgentCommand: ParsableCommand {
             LinksCommand.self, EphemeralCommand.self,
             FixOwnershipCommand.self, DoctorCommand.self, WriteTestCommand.self, LinkAsUserCommand.self,
             MountsCommand.self, AdoptCommand.self, RescueCommand.self,
-            MetricsCommand.self, CheckConfigCommand.self, UnitSyncCommand.self,
+            StatusCommand.self, MetricsCommand.self, CheckConfigCommand.self, UnitSyncCommand.self,
         ]
     )
 

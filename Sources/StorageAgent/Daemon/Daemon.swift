@@ -97,6 +97,7 @@ final class Daemon {
         Log.info(
             "storage-agent starting: index \(context.config.database), roots \(context.config.storageRoots.joined(separator: ", "))"
         )
+        heartbeat(.start)
         // READY=1 once the start scan is done; the loop serves signals and the watchdog meanwhile.
         nextReconcileNs = Self.never
         nextTickNs = Self.never
@@ -128,6 +129,7 @@ final class Daemon {
                 evaluate(clockRules(AlertCycle.Inputs()))
                 checkConfigFile()
                 systemd.status(status())
+                heartbeat(.tick)
                 nextTickNs = after + Self.tickNs
                 pollUnwatched()
                 containersWanted = Observations(context: context).wantsMounts
@@ -139,6 +141,7 @@ final class Daemon {
 
     private func stop() -> Int32 {
         systemd.stopping()
+        heartbeat(.stop)
         Log.info(exitStatus == 0 ? "stopping" : "stopping to be restarted (exit status \(exitStatus))")
         return exitStatus
     }
@@ -160,6 +163,7 @@ final class Daemon {
 
     /// Start, reconcile, reload or a change in a storage root: everything is looked at.
     func fullScan(reason: String, resolution: Resolution) {
+        heartbeat(.fullScanStarting)
         dirty.removeAll()
         firstPendingNs = nil
         // Everything is walked again: what is still over the budget is polled from this report.
@@ -172,6 +176,7 @@ final class Daemon {
             Log.info(
                 "scan (\(reason)): \(report.volumes) volumes, \(report.files) files, \(report.counted) counted, \(report.deleted) deleted in \(report.durationNs / 1_000_000) ms"
             )
+            heartbeat(.fullScanDone(reason: reason, durationNs: report.durationNs))
             if restartIfExposuresChanged() { return }
             let ownership = VolumeOwnership(config: context.config).fixAll(resolution.volumes, only: nil)
             var inputs = observe.reconcile(inventory, allocated: &allocated, containers: containers)
@@ -208,6 +213,7 @@ final class Daemon {
             writeMetrics(force: false)
         }
         systemd.status(status())
+        heartbeat(.batch)
     }
 
     /// The clock-based rules' inputs (track-stale, track-gap, volume-unmounted): tick and full scans.

@@ -64,6 +64,19 @@ struct JSONWriter {
         bytes += value ? Array("true".utf8) : Array("false".utf8)
     }
 
+    /// An object of counts keyed by name (alert type -> firing alerts), in the order given.
+    mutating func field(_ key: StaticString, counts: [(key: String, value: Int64)]) {
+        self.key(key)
+        bytes.append(0x7B)
+        for (i, c) in counts.enumerated() {
+            if i > 0 { bytes.append(0x2C) }
+            Self.quote(c.key, into: &bytes)
+            bytes.append(0x3A)
+            integer(c.value)
+        }
+        bytes.append(0x7D)
+    }
+
     private mutating func key(_ key: StaticString) {
         separate()
         bytes.append(0x22)

@@ -152,11 +152,19 @@ struct Context: Sendable {
         let resolution = resolve()
         try check(resolution)
         let report: ScanReport
+        // Progress on a terminal's stderr (never piped, never under systemd).
+        let line = ProgressLine.forStderr()
         do {
-            report = try inventory.scan(resolution, options: scanOptions)
+            var options = scanOptions
+            options.meter = line?.meter
+            report = try inventory.scan(
+                resolution, options: options, wakeEveryNs: ProgressLine.intervalNs, progress: line.map { l in l.update }
+            )
         } catch {
+            line?.clear()
             throw AgentError(error)
         }
+        line?.clear()
         for skipped in report.skipped { Self.warn("skipped \(skipped.path): \(skipped.reason)") }
         return report
     }
