@@ -15,7 +15,7 @@ DEB_ROOT   := $(CURDIR)/.build-deb
 DEB_STAGE   = $(DEB_ROOT)/storage-agent-$(VERSION)
 DEB         = dist/storage-agent_$(VERSION)_$(ARCH).deb
 
-.PHONY: all deps deps-deb build release test test-deb lint demo bench deb clean
+.PHONY: all deps deps-deb build release test test-deb lint demo bench bench-1m deb clean
 
 all: build
 
@@ -79,8 +79,18 @@ demo: build
 	$(BIN) --db $(DEMO_DIR)/inventory.db --storage-root $(DEMO_DIR)/storage pvc list
 	$(BIN) --db $(DEMO_DIR)/inventory.db --storage-root $(DEMO_DIR)/storage query --track scalp --date 20260203
 
+# BASE=path/to/another/storage-agent (e.g. main's release build) runs the daemon part for it too,
+# side by side in the same run (BENCHMARKS.md, "Issue 15: latency and idle").
+BASE       ?=
+BASE_ARG    = $(if $(BASE),--base-bin $(BASE))
+
 bench: release
-	python3 tools/bench.py --bin $(RELEASE) --files $(N)
+	python3 tools/bench.py --bin $(RELEASE) --files $(N) $(BASE_ARG)
+
+# 1,000,000 files, and the idle daemon with the default configuration over 11 minutes (one
+# reconcile at the default rescan_interval): CPU per hour.
+bench-1m: release
+	python3 tools/bench.py --bin $(RELEASE) --files 1000000 --idle-1m $(BASE_ARG)
 
 # dist/storage-agent_<version>_<arch>.deb (+ -dbgsym) for this machine's architecture: a
 # release binary with the Swift runtime linked in (no Swift on the node), its man page (tidied

@@ -48,6 +48,8 @@ import sys
 import tempfile
 import time
 
+import bench_latency
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 GEN = os.path.join(HERE, "gen_storage.py")
@@ -146,7 +148,8 @@ class Bench:
     def __init__(self, args, work):
         self.args = args
         self.work = work
-        self.root = os.path.join(work, "storage")
+        # --tree: a tree gen_storage.py made before (kept; only bench-latency/ and bench-burst/ change).
+        self.root = args.tree or os.path.join(work, "storage")
         self.state = os.path.join(work, "state")   # 0700, like /var/lib/storage-agent
         os.mkdir(self.state, 0o700)
         self.out = os.path.join(work, "out")
@@ -168,6 +171,11 @@ class Bench:
 
     # -- not timed ---------------------------------------------------------
     def generate(self):
+        if self.args.tree:
+            self.gen_secs, self.gen_summary = 0.0, f"the existing tree {self.root} (--tree)"
+            os.sync()
+            self.stat_floor()
+            return
         gen_out = self.o("gen.txt")
         with open(gen_out, "wb") as f:
             secs = run([sys.executable, GEN, self.root, "--files", str(self.args.files), "--seed", str(self.args.seed)],
@@ -307,14 +315,17 @@ def percentile(values, pct):
 class DaemonBench:
     """g-l: `storage-agent run` on the bench tree, alerts read back from the journal."""
 
-    def __init__(self, bench):
+    def __init__(self, bench, bin=None, tag=""):
         self.b = bench
         self.args = bench.args
         self.work = bench.work
+        self.bin = bin or bench.args.bin
+        self.tag = tag                # "" for --bin, "-base" for --base-bin: own index, log, config
+        self.db = os.path.join(self.work, f"daemon{tag}.db")
         self.journald = None          # Popen when we started it
         self.journald_pid = None      # the journald in use (ours or reused)
         self.proc = None
-        self.log = os.path.join(self.work, "daemon.log")
+        self.log = os.path.join(self.work, f"daemon{tag}.log")
         self.r = {}
 
     # -- journald ---------------------------------------------------------------
@@ -360,10 +371,10 @@ class DaemonBench:
 
     # -- the daemon ---------------------------------------------------------------
     def config(self):
-        path = os.path.join(self.work, "daemon.yaml")
+        path = os.path.join(self.work, f"daemon{self.tag}.yaml")
         with open(path, "w") as f:
             f.write(f"storage_roots: [{json.dumps(self.b.root)}]\n"
-                    f"database: {json.dumps(os.path.join(self.work, 'daemon.db'))}\n"
+                    f"database: {json.dumps(self.db)}\n"
                     "alerts:\n"
                     "  renotify: 1s\n")
         return path
@@ -377,7 +388,7 @@ class DaemonBench:
 
     def start(self):
         conf = self.config()
-        argv = [self.args.bin, "--config", conf, "run"]
+        argv = [self.bin, "--config", conf, "run"]
         self.r["argv"] = " ".join(shlex.quote(a) for a in argv)
         err = open(self.log, "wb")
         try:
@@ -448,10 +459,11 @@ class DaemonBench:
         volume = self.latency_volume()
         self.r["latency_volume"] = volume
         d = os.path.join(volume, "bench-latency")
+        shutil.rmtree(d, ignore_errors=True)   # a --base-bin run before this one left its files
         os.mkdir(d)
         time.sleep(0.5)                      # let the daemon walk the new directory and watch it
         # Read-only look at the daemon's index (WAL: never blocks its writer): is fI.log indexed yet?
-        con = sqlite3.connect(f"file:{os.path.join(self.work, 'daemon.db')}?mode=ro", uri=True)
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
         sql = ("SELECT count(*) FROM files f JOIN dirs d ON d.id = f.dir_id JOIN dirs r ON r.id = d.parent "
                "JOIN volumes v ON v.id = d.volume_id "
                "WHERE v.path = ? AND r.parent = 0 AND d.name = ? AND f.name = ? AND f.deleted_at IS NULL")
@@ -549,12 +561,13 @@ class DaemonBench:
             self.idle_cpu()
             say(f"j. daemon: rm -> journal latency, {self.args.latency_runs} runs")
             self.latency()
+            bench_latency.after_latency(self)
             self.rss("rss_after")
             say("l. daemon: SIGTERM -> exit")
             self.stop()
             self.r["daemon_log"] = tail(self.log, 4)
         except sqlite3.Error as e:
-            raise Failed(f"cannot read the daemon's index {os.path.join(self.work, 'daemon.db')}: {e}")
+            raise Failed(f"cannot read the daemon's index {self.db}: {e}")
         finally:
             self.kill()
             if self.journald is None and self.journald_pid and not os.path.exists(f"/proc/{self.journald_pid}"):
@@ -695,8 +708,8 @@ def report(b, args):
         print(f"\ndaemon: `{d['argv']}`; {d['journald']}")
         print(f"- ready: {d['ready_line']}")
         print(f"- latency volume: {d['latency_volume']}/bench-latency "
-              f"(journalctl calls per run: median {statistics.median(d['latency_polls']):g}, "
-              f"max {max(d['latency_polls'])})")
+              f"(journalctl calls per run: median {statistics.median(d['latency_polls'] or [0]):g}, "
+              f"max {max(d['latency_polls'] or [0])})")
         late, unindexed = d["latency_late_index"], d["latency_unindexed"]
         print(f"- fI.log not yet in the index 0.5 s after it was written: {len(late) + unindexed} of "
               f"{args.latency_runs} runs" + (f" (indexed up to {max(late):.2f} s later)" if late else "")
@@ -736,6 +749,7 @@ def main(argv=None):
                     help="rm -> journal latency samples (default 30)")
     ap.add_argument("--runs", type=int, default=3, metavar="R", help="runs per measurement (default 3)")
     ap.add_argument("--seed", type=int, default=1, metavar="S", help="generator seed (default 1)")
+    bench_latency.add_arguments(ap)
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -747,6 +761,10 @@ def main(argv=None):
         if not args.bin:
             ap.error("--bin is required (or pass --skip-agent)")
         args.bin = os.path.abspath(args.bin)
+        if args.base_bin:
+            args.base_bin = os.path.abspath(args.base_bin)
+    if args.tree:
+        args.tree = os.path.abspath(args.tree)
         if not (os.path.isfile(args.bin) and os.access(args.bin, os.X_OK)):
             print(f"bench: {args.bin} is not an executable file; build storage-agent first or pass --skip-agent",
                   file=sys.stderr)
@@ -791,9 +809,16 @@ def main(argv=None):
             print("bench: f. peak RSS", file=sys.stderr, flush=True)
             b.rss = b.peak_rss_kb()
             if daemon:
+                if args.base_bin:
+                    b.daemon_base = DaemonBench(b, bin=args.base_bin, tag="-base").measure()
                 b.daemon = DaemonBench(b).measure()
+                if args.idle_1m:
+                    if args.base_bin:
+                        b.idle_base = bench_latency.idle_default(b, args.base_bin, "-base")
+                    b.idle = bench_latency.idle_default(b, args.bin, "")
         b.load_end = loadavg()
         report(b, args)
+        bench_latency.report(b, args)
     except Failed as e:
         print(f"bench: {e}", file=sys.stderr)
         if not args.keep:

@@ -7,6 +7,8 @@ final class IndexWriter {
     let db: Database
     let now: Int64
     var report = ScanReport()
+    /// Rows of `files` written (inserted, updated, marked deleted), committed or not.
+    private(set) var filesWritten = 0
     private var inTransaction = false
     /// Rows made for directories new to the index, by the walk's number for them (one volume).
     private var newDirs: [Int: Int64] = [:]
@@ -168,6 +170,7 @@ final class IndexWriter {
             ).run()
         }
         report.created += batch.inserts.count
+        filesWritten += batch.inserts.count + batch.updates.count + batch.metadata.count + batch.deletions.count
         for f in batch.inserts {
             deltaFiles += 1
             deltaBytes += f.size

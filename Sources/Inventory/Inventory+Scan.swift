@@ -29,6 +29,7 @@ extension Inventory {
         let now = options.nowNs / 1_000_000_000
         return try guarded {
             let writer = try IndexWriter(db, now: now)
+            defer { if writer.filesWritten > 0 { filesGeneration &+= 1 } }
             let volumes = resolution.volumes.filter { only == nil || only?[$0.path] != nil }
             let work: [(Volume, Int64)] = try db.transaction {
                 try volumes.map { ($0, try writer.upsertVolume($0)) }

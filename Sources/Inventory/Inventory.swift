@@ -9,6 +9,10 @@ package final class Inventory {
     let db: Database
     package let path: String
     let busyTimeoutMs: Int32
+    /// Moved by every scan that wrote a row of `files`: what `trackLastWrites()` answered stays
+    /// true until it moves or another connection commits (`PRAGMA data_version`).
+    var filesGeneration = 0
+    var lastWritesCache: (generation: Int, dataVersion: Int64, rows: [(Int64, String, Int64)])?
     /// Set when a damaged index was found and moved aside on open: where it went.
     package private(set) var movedAside: String?
 

@@ -61,6 +61,14 @@ extension Daemon {
         if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
     }
 
+    /// When the pending changes are looked at: `settleNs` after the first one (the rest of its
+    /// write's events come with it) when no batch ran in the last window, else one window after
+    /// the last batch. So a lone rm reaches the journal in milliseconds, and a burst (rm -rf, a
+    /// steady writer) costs at most one batch per window, as a window from its first event did.
+    var batchDueNs: Int64? {
+        firstPendingNs.map { max($0 + Self.settleNs, lastBatchNs + Self.batchWindowNs) }
+    }
+
     /// Directories over the watch budget are looked at on every tick, like the ones inotify names.
     func pollUnwatched() {
         let live = Set(resolution.volumes.map(\.path))

@@ -50,7 +50,8 @@ extension Daemon {
         let firing = (try? inventory.alerts(includeResolved: false).count) ?? 0
         let watches = watchCounts
         return "\(volumes.count) volumes, \(files) files indexed, \(firing) alerts firing; last scan \(lastScanMs) ms; "
-            + "\(watches.watched) directories watched, \(watches.polled) polled; " + configStatus()
+            + "\(watches.watched) directories watched, \(watches.polled) polled; "
+            + "inotify batches \(batches.atOnce) at once, \(batches.windowed) after the window; " + configStatus()
     }
 
     /// Directories watched with inotify and polled on the tick (over `index.max_watches`).

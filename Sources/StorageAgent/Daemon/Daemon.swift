@@ -6,7 +6,9 @@ import PVCResolver
 import Workloads
 
 /// `storage-agent run`: one thread owns the index writer and runs a poll(2) loop over inotify and
-/// a signalfd. Changes are batched for 200 ms and only the directories inotify named are re-read;
+/// a signalfd. The first change of a quiet period is looked at at once (after 10 ms, for the rest
+/// of its write's events); within 200 ms of a batch, changes wait for the window, so a burst costs
+/// one batch per window. Only the directories inotify named are re-read;
 /// a reconcile scan every `index.rescan_interval` (and after a queue overflow, a reload or a
 /// change in a storage root) catches everything else. The clock-based rules run on a 30 s tick.
 /// The configured commands (pv_command, crictl_command) run on the command worker's thread,
@@ -39,6 +41,9 @@ final class Daemon {
     var dirty: [String: [Int64: DirtyDirectory]] = [:]
     var needFullScan = false
     var firstPendingNs: Int64?
+    /// When the last inotify batch ended (monotonic), and how many ran at once or after the window.
+    var lastBatchNs = Int64.min / 4
+    var batches = (atOnce: 0, windowed: 0)
     private var nextReconcileNs: Int64 = 0
     private var nextTickNs: Int64 = 0
     /// WATCHDOG=1 from progress (nil when systemd asked for none): moved by the walker per file
@@ -71,6 +76,7 @@ final class Daemon {
     var textfileNoted: String?
 
     static let batchWindowNs: Int64 = 200_000_000
+    static let settleNs: Int64 = 10_000_000
     static let tickNs: Int64 = 30_000_000_000
     /// A deadline that is not set (far away, but safe to add to).
     static let never = Int64.max / 4
@@ -105,7 +111,7 @@ final class Daemon {
         while !stopRequested {
             let now = SystemClock.monotonicNs()
             var deadline = min(nextReconcileNs, nextTickNs)
-            if let first = firstPendingNs { deadline = min(deadline, first + Self.batchWindowNs) }
+            if let due = batchDueNs { deadline = min(deadline, due) }
             if let watchdog { deadline = min(deadline, watchdog.lastSentNs + watchdog.intervalNs) }
             let timeoutMs = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
             let ready: [Bool]
@@ -123,7 +129,7 @@ final class Daemon {
             let after = SystemClock.monotonicNs()
             if needFullScan || after >= nextReconcileNs {
                 requestFullScan(reason: needFullScan ? "change in a storage root" : "reconcile")
-            } else if let first = firstPendingNs, after >= first + Self.batchWindowNs {
+            } else if let due = batchDueNs, after >= due {
                 partialScan()
             } else if after >= nextTickNs {
                 evaluate(clockRules(AlertCycle.Inputs()))
@@ -202,7 +208,13 @@ final class Daemon {
     private func partialScan() {
         let (only, names) = dirtyPaths()
         dirty.removeAll()
+        if let first = firstPendingNs, first + Self.settleNs >= lastBatchNs + Self.batchWindowNs {
+            batches.atOnce += 1
+        } else {
+            batches.windowed += 1
+        }
         firstPendingNs = nil
+        defer { lastBatchNs = SystemClock.monotonicNs() }
         if let report = scan(only: only, names: names) {
             var inputs = AlertCycle.Inputs()
             inputs.changes = report.events
