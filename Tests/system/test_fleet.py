@@ -37,9 +37,10 @@ def fleet(agent_bin):
     f = Fleet()
     try:
         a, b = f.nodes
-        a.write(f"{DATA_A}/scalp/20260203_09.jsonl", text='{"a":1}\n' * 100)
+        # No track in these names: a track's hourly gaps would raise warnings of their own.
+        a.write(f"{DATA_A}/events.jsonl", text='{"a":1}\n' * 100)
         a.write(f"{DATA_A}/observer.jsonl", text='{"o":1}\n')
-        b.write(f"{DATA_B}/scalp/20260210_09.jsonl", text='{"b":1}\n' * 10)
+        b.write(f"{DATA_B}/events.jsonl", text='{"b":1}\n' * 10)
         b.write(f"{DATA_B}/observer.jsonl", text='{"o":2}\n')
         # 1000 KiB of real data in a 1 MiB PVC: over the rules' 90%.
         b.write(f"{CACHE_B}/cache.log", size=1000 * 1024)
@@ -77,15 +78,27 @@ def test_the_readmes_promql_examples_answer_with_the_right_nodes(fleet):
         assert expected[q](result), (q, result)
 
 
-def test_usage_over_capacity_makes_the_shipped_rule_pending_on_that_node_only(fleet):
-    # The shipped StorageAgentVolumeAlmostFull has `for: 10m`: longer than this test may run, so it
-    # is proven pending (its expression true on real du figures), not firing.
-    def pending():
-        return [x for x in fleet.rule_alerts() if x["labels"]["alertname"] == "StorageAgentVolumeAlmostFull"]
+def test_usage_over_capacity_makes_the_shipped_rules_pending_and_fire_on_that_node_only(fleet):
+    # The shipped StorageAgentVolumeAlmostFull (`for: 10m`) and StorageAgentWarningAlertFiring
+    # (`for: 5m`, here for the agent's own `capacity` alert) wait longer than this test may run:
+    # the shipped rules are proven pending on real du figures, and the test's copy with `for: 0s`
+    # (label test_for="shortened") proves them firing through Alertmanager.
+    def shipped():
+        return sorted((x["labels"]["alertname"], x["labels"]["node"], x["labels"]["pvc"] if "pvc" in x["labels"]
+                       else x["labels"]["type"], x["state"]) for x in fleet.rule_alerts()
+                      if x["labels"]["alertname"] in ("StorageAgentVolumeAlmostFull", "StorageAgentWarningAlertFiring")
+                      and "test_for" not in x["labels"])
 
-    found = wait_for(pending, timeout=30)
-    assert [(x["labels"]["node"], x["labels"]["pvc"], x["state"]) for x in found] == [("node-b", "cache", "pending")]
-    assert "obs/cache on 10.253.2.2:9100 is" in found[0]["annotations"]["summary"], found[0]
+    want = [("StorageAgentVolumeAlmostFull", "node-b", "cache", "pending"),
+            ("StorageAgentWarningAlertFiring", "node-b", "capacity", "pending")]
+    assert wait_for(lambda: shipped() == want, timeout=60), shipped()
+    full = wait_for(lambda: fleet.receiver.alerts("firing", alertname="StorageAgentVolumeAlmostFull"), timeout=60)
+    assert [(x["labels"]["node"], x["labels"]["pvc"], x["labels"]["test_for"]) for x in full] == \
+        [("node-b", "cache", "shortened")], full
+    assert "PVC obs/cache on 10.253.2.2:9100 is" in full[0]["annotations"]["summary"], full[0]
+    capacity = dict(alertname="StorageAgentWarningAlertFiring", type="capacity")
+    fired = wait_for(lambda: fleet.receiver.alerts("firing", **capacity), timeout=60)
+    assert {x["labels"]["node"] for x in fired} == {"node-b"}, fired
 
 
 def test_each_nodes_file_vanished_reaches_the_collector_with_its_hostname_and_catalog_text(fleet):
