@@ -50,6 +50,17 @@ def as_user(user):
     return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--no-new-privs"]
 
 
+def traversable(path):
+    """True when every directory from / to PATH lets any user through (o+x)."""
+    path = os.path.realpath(path)
+    while True:
+        if not os.stat(path).st_mode & 0o001:
+            return False
+        if path == "/":
+            return True
+        path = os.path.dirname(path)
+
+
 class Processes:
     """Children started by this test, each stopped by its own PID (TERM, then KILL)."""
 
@@ -246,7 +257,10 @@ class Fleet:
 
     def __init__(self):
         os.makedirs(STAGE, exist_ok=True)
-        self.dir = tempfile.mkdtemp(prefix="fleet-", dir=STAGE)
+        # The engines run as their own users: they need a path they may traverse (a clone under
+        # /root is not one), so the run lives under /var/lib then.
+        base = STAGE if traversable(STAGE) else "/var/lib"
+        self.dir = tempfile.mkdtemp(prefix="storage-agent-fleet-", dir=base)
         os.chmod(self.dir, 0o755)
         self.procs = Processes(self.dir)
         self.prometheus_config = load("prometheus.yml")
@@ -296,7 +310,10 @@ class Fleet:
     def start_prometheus(self):
         config = json.loads(json.dumps(self.prometheus_config))
         config["global"].update(scrape_interval="1s", evaluation_interval="1s")
-        config["rule_files"] = [RULES, self.shortened_rules()]
+        rules = os.path.join(self.dir, os.path.basename(RULES))
+        shutil.copy(RULES, rules)  # byte for byte, where the prometheus user may read it
+        os.chmod(rules, 0o644)
+        config["rule_files"] = [rules, self.shortened_rules()]
         path = self.write_config("prometheus.yml", config)
         data = os.path.join(self.dir, "prometheus")
         os.makedirs(data)

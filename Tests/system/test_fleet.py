@@ -7,6 +7,7 @@ The configs are packaging/fleet/*, the files the README's "Many nodes" section s
 
 import os
 import re
+import subprocess
 
 import pytest
 
@@ -71,6 +72,12 @@ def test_the_readmes_promql_examples_answer_with_the_right_nodes(fleet):
         'sum by (node) (storage_agent_volume_files)': lambda r: sorted(
             (l["node"], v) for l, v in r) == [("node-a", 2), ("node-b", 3)],
     }
+    for node in fleet.nodes:
+        with open(os.path.join(node.textfile, "storage_agent.prom")) as f:
+            text = f.read()
+        r = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+        assert r.returncode == 0 and r.stdout + r.stderr == "", r.stdout + r.stderr
+        assert "# TYPE storage_agent_volume_info gauge\n" in text, text
     queries = readme_queries()
     assert sorted(queries) == sorted(expected), "the README's PromQL examples and this test must match"
     for q in queries:
