@@ -15,7 +15,7 @@ DEB_ROOT   := $(CURDIR)/.build-deb
 DEB_STAGE   = $(DEB_ROOT)/storage-agent-$(VERSION)
 DEB         = dist/storage-agent_$(VERSION)_$(ARCH).deb
 
-.PHONY: all deps deps-deb build release test test-deb lint demo bench bench-1m deb clean
+.PHONY: all deps deps-deb build release test test-deb test-fleet lint demo bench bench-1m deb clean
 
 all: build
 
@@ -28,6 +28,7 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+	@python3 -c 'import yaml' 2>/dev/null || python3 -m pip install -q pyyaml
 	@# A real container runtime for the mounts, ephemeral and installed-workload tests; the tests
 	@# start containerd by hand with their own config, so its service is not enabled (a test
 	@# systemd booted on this machine's file system must not start it).
@@ -45,6 +46,15 @@ deps:
 	  systemctl disable prometheus prometheus-node-exporter >/dev/null 2>&1 || \
 	    rm -f /etc/systemd/system/multi-user.target.wants/prometheus.service \
 	          /etc/systemd/system/multi-user.target.wants/prometheus-node-exporter.service; \
+	fi
+	@# Alertmanager and journal-remote/upload for the many-node test (test-fleet), disabled likewise.
+	@if [ ! -x /usr/bin/prometheus-alertmanager ] || [ ! -x /lib/systemd/systemd-journal-remote ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    prometheus-alertmanager systemd-journal-remote >/dev/null; \
+	  systemctl disable prometheus-alertmanager systemd-journal-remote.socket systemd-journal-upload >/dev/null 2>&1 || \
+	    rm -f /etc/systemd/system/multi-user.target.wants/prometheus-alertmanager.service \
+	          /etc/systemd/system/sockets.target.wants/systemd-journal-remote.socket \
+	          /etc/systemd/system/multi-user.target.wants/systemd-journal-upload.service; \
 	fi
 
 deps-deb:
@@ -69,8 +79,17 @@ lint:
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel --num-workers 2
-	STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system --ignore=Tests/system/test_deb.py $(addprefix --ignore=,$(wildcard Tests/system/test_installed_*.py))
+	STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system --ignore=Tests/system/test_deb.py \
+	  --ignore=Tests/system/test_fleet.py $(addprefix --ignore=,$(wildcard Tests/system/test_installed_*.py))
+	$(MAKE) test-fleet
 	$(MAKE) test-deb
+
+# Two nodes on this machine (network, mount and UTS namespaces, 10.253.0.0/16), each with its own
+# journald, daemon, node_exporter and journal-upload; Prometheus with the shipped rules,
+# Alertmanager and journal-remote on the collector; the configs of packaging/fleet (README "Many nodes").
+test-fleet: deps
+	$(SWIFT) build
+	STORAGE_AGENT_BIN=$(CURDIR)/$(BIN) python3 -m pytest -q Tests/system/test_fleet.py
 
 demo: build
 	rm -rf $(DEMO_DIR)

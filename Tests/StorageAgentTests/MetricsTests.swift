@@ -62,6 +62,12 @@ import Testing
             # HELP storage_agent_volumes Volume directories storage-agent knows (not gone).
             # TYPE storage_agent_volumes gauge
             storage_agent_volumes 4
+            # HELP storage_agent_volume_info One series per volume directory, always 1: which node holds which directory of a PVC, in which state.
+            # TYPE storage_agent_volume_info gauge
+            storage_agent_volume_info{namespace="ns",pvc="data",pv="pvc-a",state="current",path="/s/pvc-a_ns_data",source="dirname"} 1
+            storage_agent_volume_info{namespace="ns",pvc="data",pv="pvc-b",state="stale",path="/s/pvc-b_ns_data",source="dirname"} 1
+            storage_agent_volume_info{namespace="",pvc="",pv="pvc-c",state="unknown",path="/s/pvc-c",source="dirname"} 1
+            storage_agent_volume_info{namespace="q\"b\\n\nl",pvc="x",pv="",state="current",path="/s/weird",source="dirname"} 1
             # HELP storage_agent_volume_used_bytes Bytes allocated on disk below the volume directory, as du -s -B1 -x counts them.
             # TYPE storage_agent_volume_used_bytes gauge
             storage_agent_volume_used_bytes{namespace="ns",pvc="data",pv="pvc-a",state="current"} 8192
@@ -125,6 +131,25 @@ import Testing
         #expect(text.contains("storage_agent_volumes 0\n"))
         #expect(!text.contains("storage_agent_volume_files"))
         #expect(!text.contains("storage_agent_scan_duration_seconds"))
+    }
+
+    /// `storage_agent_volume_info{pvc="X"}` says where each directory of PVC X is: one series per
+    /// directory whatever it holds, and a hostile directory or PVC name stays inside its label.
+    @Test func volumeInfoHasOneSeriesPerDirectoryWithHostileNamesEscaped() {
+        var pattern = volume(2, "/s/team\\a/\"x\"\n}\u{1B}[2J", "team\\a", "\"x\"\n}", nil, "current", files: 7)
+        pattern.source = "pattern"
+        let text = MetricsRenderer.render(
+            volumes: [
+                volume(1, "/s/pvc-1_obs_data", "obs", "data", "pvc-1", "stale", files: 4000),
+                pattern,
+                volume(3, "/s/pvc-3_obs_data", "obs", "data", "pvc-3", "current", files: 9, goneAt: 1),
+            ], usedBytes: [:], tracks: [], alerts: [], scanDurationMs: nil, alertTypes: [])
+        let info = text.split(separator: "\n").filter { $0.hasPrefix("storage_agent_volume_info") }
+        #expect(
+            info == [
+                #"storage_agent_volume_info{namespace="obs",pvc="data",pv="pvc-1",state="stale",path="/s/pvc-1_obs_data",source="dirname"} 1"#,
+                #"storage_agent_volume_info{namespace="team\\a",pvc="\"x\"\n}",pv="",state="current",path="/s/team\\\\a/\"x\"\\x0a}\\x1b[2J",source="pattern"} 1"#,
+            ])
     }
 
     @Test func volumesWithTheSameLabelsGetAPathLabel() {

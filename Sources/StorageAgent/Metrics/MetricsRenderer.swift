@@ -1,4 +1,5 @@
 import Alerting
+import HostFS
 import Inventory
 
 /// The Prometheus text exposition format 0.0.4 for storage-agent's metrics. Plain inputs in,
@@ -31,13 +32,17 @@ enum MetricsRenderer {
         func labels(_ v: VolumeRecord) -> [(String, String)] {
             let values = volumeLabelValues(v)
             var pairs = Array(zip(volumeLabels, values))
-            if labelSets[values, default: 0] > 1 { pairs.append(("path", v.path)) }
+            if labelSets[values, default: 0] > 1 { pairs.append(("path", pathLabel(v.path))) }
             return pairs
         }
 
         family(
             &out, "storage_agent_volumes", "Volume directories storage-agent knows (not gone).",
             [([], String(live.count))])
+        family(
+            &out, "storage_agent_volume_info",
+            "One series per volume directory, always 1: which node holds which directory of a PVC, in which state.",
+            live.map { (infoLabels($0), "1") })
         family(
             &out, "storage_agent_volume_used_bytes",
             "Bytes allocated on disk below the volume directory, as du -s -B1 -x counts them.",
@@ -121,6 +126,15 @@ enum MetricsRenderer {
         var bytes: Int64
         var lastWriteNs: Int64
     }
+
+    /// The volume labels plus `path` and `source`: still one series per volume directory, never per file.
+    private static func infoLabels(_ v: VolumeRecord) -> [(String, String)] {
+        Array(zip(volumeLabels, volumeLabelValues(v))) + [("path", pathLabel(v.path)), ("source", v.source)]
+    }
+
+    /// A directory name is the tenant's: shown as `pvc list` shows it, control characters as `\xNN`
+    /// and a backslash doubled, so no name can forge a line or another label (then exposition-escaped).
+    static func pathLabel(_ path: String) -> String { RawName.display(Array(path.utf8)) }
 
     private static func volumeLabelValues(_ v: VolumeRecord) -> [String] {
         [v.namespace ?? "", v.pvc ?? "", v.pv ?? "", v.state.rawValue]
