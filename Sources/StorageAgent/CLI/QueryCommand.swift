@@ -86,13 +86,16 @@ struct QueryCommand: ParsableCommand {
         let filter = FileFilter(
             track: track, date: date, namespace: claim?.namespace, pvc: claim?.name, pv: pv, kind: kind,
             includeDeleted: includeDeleted)
+        if json {
+            let rows: FileRows
+            do { rows = try inventory.fileRows(filter) } catch { throw AgentError(error) }
+            Self.printJSON(rows)
+            if rows.rows.isEmpty { throw AgentError(.failed, "no indexed files match") }
+            return
+        }
         let files: [FileRecord]
         do { files = try inventory.files(filter) } catch { throw AgentError(error) }
-        if json {
-            Output.out(JSONWriter.lines(files, Self.json))
-        } else {
-            Output.out(Self.table(files))
-        }
+        Output.out(Self.table(files))
         if files.isEmpty { throw AgentError(.failed, "no indexed files match") }
     }
 
@@ -118,7 +121,7 @@ struct QueryCommand: ParsableCommand {
 
     static func json(_ w: inout JSONWriter, _ f: FileRecord) {
         w.object { w in
-            w.field("path", RawName.decoded(f.pathBytes))
+            w.field("path", rawName: f.pathBytes)
             w.field("namespace", f.namespace)
             w.field("pvc", f.pvc)
             w.field("pv", f.pv)
@@ -128,7 +131,7 @@ struct QueryCommand: ParsableCommand {
             w.field("kind", f.kind)
             w.field("size", f.size)
             w.field("lines", f.lines)
-            w.field("mtime", SystemClock.rfc3339(ns: f.mtimeNs))
+            w.field("mtime", rfc3339: f.mtimeNs)
             w.field("uid", f.uid)
             w.field("gid", f.gid)
             w.field("deleted", f.deletedAt != nil)
