@@ -15,7 +15,7 @@ DEB_ROOT   := $(CURDIR)/.build-deb
 DEB_STAGE   = $(DEB_ROOT)/storage-agent-$(VERSION)
 DEB         = dist/storage-agent_$(VERSION)_$(ARCH).deb
 
-.PHONY: all deps deps-deb build release test test-deb lint demo bench deb clean
+.PHONY: all deps deps-deb build release test test-deb lint demo bench bench-1m deb clean
 
 all: build
 
@@ -79,8 +79,17 @@ demo: build
 	$(BIN) --db $(DEMO_DIR)/inventory.db --storage-root $(DEMO_DIR)/storage pvc list
 	$(BIN) --db $(DEMO_DIR)/inventory.db --storage-root $(DEMO_DIR)/storage query --track scalp --date 20260203
 
+# BASE=path/to/another/storage-agent (main's release build) adds the issue 15 side-by-side table.
+BASE       ?=
 bench: release
-	python3 tools/bench.py --bin $(RELEASE) --files $(N)
+	python3 tools/bench.py --bin $(RELEASE) --files $(N) $(if $(BASE),--base-bin $(BASE))
+
+# Issue 15 at 1,000,000 files: full scan, no-change rescan, peak RSS and index size against find,
+# du and plocate's updatedb (names only), one run each. ~2.6 GB of generated data.
+bench-1m: release
+	@command -v updatedb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq plocate >/dev/null; \
+	  rm -f /etc/systemd/system/timers.target.wants/plocate-updatedb.timer; }
+	python3 tools/bench.py --bin $(RELEASE) --files 1000000 --million
 
 # dist/storage-agent_<version>_<arch>.deb (+ -dbgsym) for this machine's architecture: a
 # release binary with the Swift runtime linked in (no Swift on the node), its man page and
