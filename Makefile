@@ -98,17 +98,21 @@ demo: build
 	$(BIN) --db $(DEMO_DIR)/inventory.db --storage-root $(DEMO_DIR)/storage pvc list
 	$(BIN) --db $(DEMO_DIR)/inventory.db --storage-root $(DEMO_DIR)/storage query --track scalp --date 20260203
 
-# BASE=path/to/another/storage-agent (e.g. main's release build) runs the daemon part for it too,
-# side by side in the same run (BENCHMARKS.md, "Issue 15: latency and idle").
+# BASE=path/to/another/storage-agent (e.g. main's release build) runs it too, side by side in the
+# same run (BENCHMARKS.md, "Issue 15: latency and idle" and "Issue 15: queries and scans").
 BASE       ?=
 BASE_ARG    = $(if $(BASE),--base-bin $(BASE))
 
 bench: release
 	python3 tools/bench.py --bin $(RELEASE) --files $(N) $(BASE_ARG)
 
-# 1,000,000 files, and the idle daemon with the default configuration over 11 minutes (one
-# reconcile at the default rescan_interval): CPU per hour.
+# Issue 15 at 1,000,000 files: full scan, no-change rescan, peak RSS and index size against find,
+# du and plocate's updatedb (names only); then the idle daemon with the default configuration
+# over 11 minutes (one reconcile at the default rescan_interval): CPU per hour. ~2.6 GB of data.
 bench-1m: release
+	@command -v updatedb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq plocate >/dev/null; \
+	  rm -f /etc/systemd/system/timers.target.wants/plocate-updatedb.timer; }
+	python3 tools/bench.py --bin $(RELEASE) --files 1000000 --million
 	python3 tools/bench.py --bin $(RELEASE) --files 1000000 --idle-1m $(BASE_ARG)
 
 # dist/storage-agent_<version>_<arch>.deb (+ -dbgsym) for this machine's architecture: a

@@ -49,6 +49,7 @@ import tempfile
 import time
 
 import bench_latency
+import bench_scan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -720,6 +721,8 @@ def report(b, args):
         firing, resolved = d["journal_entries"]
         print(f"- file-vanished entries for that volume after the loop: {firing} firing, {resolved} resolved")
         print("- latency runs (ms): " + " ".join(f"{x * 1000:.0f}" for x in d["latency"]))
+    if getattr(b, "side", None):
+        b.side.report(floor, ratio, fmt_s)
     if not args.skip_agent:
         s = tail(b.o("scan.out"), 3)
         if s:
@@ -750,6 +753,9 @@ def main(argv=None):
     ap.add_argument("--runs", type=int, default=3, metavar="R", help="runs per measurement (default 3)")
     ap.add_argument("--seed", type=int, default=1, metavar="S", help="generator seed (default 1)")
     bench_latency.add_arguments(ap)
+    ap.add_argument("--million", action="store_true",
+                    help="only the issue 15 large-tree figures (make bench-1m): full scan, rescan, peak RSS and "
+                         "index size against find, du and plocate's updatedb, one run each")
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
@@ -757,6 +763,11 @@ def main(argv=None):
         ap.error("--latency-runs must be at least 1")
     if args.idle_seconds <= 0:
         ap.error("--idle-seconds must be positive")
+    if args.base_bin:
+        args.base_bin = os.path.abspath(args.base_bin)
+        if not (os.path.isfile(args.base_bin) and os.access(args.base_bin, os.X_OK)):
+            print(f"bench: --base-bin {args.base_bin} is not an executable file", file=sys.stderr)
+            return 1
     if not args.skip_agent:
         if not args.bin:
             ap.error("--bin is required (or pass --skip-agent)")
@@ -769,7 +780,7 @@ def main(argv=None):
             print(f"bench: {args.bin} is not an executable file; build storage-agent first or pass --skip-agent",
                   file=sys.stderr)
             return 1
-    daemon = not (args.skip_agent or args.skip_daemon)
+    daemon = not (args.skip_agent or args.skip_daemon or args.million)
     if daemon:
         p = subprocess.run([args.bin, "--help"], capture_output=True, text=True)
         if not re.search(r"^\s+run\s", p.stdout, re.M):
@@ -795,6 +806,15 @@ def main(argv=None):
         b.load_start = loadavg()
         print(f"bench: generating {args.files:,} files in {b.root} ...", file=sys.stderr, flush=True)
         b.generate()
+        if args.million:
+            say(f"issue 15: {args.files:,} files: find, du, updatedb, scan, rescan, RSS, index size")
+            ncpu, arch, model, kernel = machine()
+            print(f"- machine: {ncpu} CPUs (nproc), {arch}, {model}, Linux {kernel}")
+            print(f"- storage: {fs_type(b.root)} at {b.work}; generator: {b.gen_summary}")
+            print(f"- load average at start: {b.load_start}; agent: {args.bin}")
+            bench_scan.million(b, run, fmt_s)
+            print(f"- load average at end: {loadavg()}")
+            return status
         print("bench: a. stat floor", file=sys.stderr, flush=True)
         b.repeat("stat", b.stat_floor)
         print("bench: b. pipeline", file=sys.stderr, flush=True)
@@ -808,6 +828,9 @@ def main(argv=None):
             b.repeat("query", b.query)
             print("bench: f. peak RSS", file=sys.stderr, flush=True)
             b.rss = b.peak_rss_kb()
+            if args.base_bin:
+                say("issue 15: before/after side by side (scan, rescan, query, plocate)")
+                b.side = bench_scan.SideBySide(b, run, Failed).measure()
             if daemon:
                 if args.base_bin:
                     b.daemon_base = DaemonBench(b, bin=args.base_bin, tag="-base").measure()

@@ -12,6 +12,13 @@ package enum RawName {
         return order != 0 ? order < 0 : a.count < b.count
     }
 
+    /// `precedes` over bytes in place (a query's paths in one buffer): nothing is copied or retained.
+    package static func precedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let common = min(a.count, b.count)
+        let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+        return order != 0 ? order < 0 : a.count < b.count
+    }
+
     /// Valid UTF-8 is kept, each invalid byte becomes the four characters `\xNN`, and a literal
     /// backslash becomes two (`\\`), so a name spelled `\xff` and the byte 0xFF never read the
     /// same; control characters are left alone (JSON escapes them itself).

@@ -85,23 +85,7 @@ package struct VolumeRecord: Sendable, Equatable {
 extension Inventory {
     /// Files matching `filter`, sorted by host path (bytewise).
     package func files(_ filter: FileFilter) throws(InventoryError) -> [FileRecord] {
-        var conditions: [String] = []
-        var values: [SQLValue] = []
-        func add(_ column: String, _ value: String?, _ op: String = "=") {
-            guard let value else { return }
-            values.append(.text(value))
-            conditions.append("\(column) \(op) ?\(values.count)")
-        }
-        add("f.track", filter.track)
-        add("f.date", filter.date)
-        // Dates are YYYYMMDD text: their order is the calendar's.
-        add("f.date", filter.since, ">=")
-        add("f.date", filter.until, "<=")
-        add("v.namespace", filter.namespace)
-        add("v.pvc", filter.pvc)
-        add("v.pv", filter.pv)
-        add("f.kind", filter.kind)
-        if !filter.includeDeleted { conditions.append("f.deleted_at IS NULL") }
+        let (conditions, values) = Self.conditions(filter)
         let sql = """
             SELECT f.dir_id, f.name, f.volume_id, f.kind, f.track, f.date, f.hour, f.size, f.lines, f.mtime_ns, f.uid,
                    f.gid, f.deleted_at
@@ -135,8 +119,7 @@ extension Inventory {
                         deletedAt: s.optionalInt(12), volumeState: volume?.state ?? .unknown))
             }
             // Bytewise, as memcmp orders them (what SQLite's BINARY collation did before).
-            out.sort { RawName.precedes($0.pathBytes, $1.pathBytes) }
-            return out
+            return FileRecord.sortedByPath(out)
         }
     }
 

@@ -166,7 +166,10 @@ extension VolumeWalker {
             from = old.size
             lines = old.lines
         }
-        guard let counted = handle.countNewlines(from: from, buffer: buffer, progress: options.progress) else {
+        guard
+            let counted = handle.countNewlines(
+                from: from, size: st.size, buffer: buffer, progress: options.progress)
+        else {
             if let old, !old.deleted { rows[key] = old }
             report(join(path, key.bytes), "read failed: \(Errno.current)")
             return

@@ -166,3 +166,39 @@ import Testing
         #expect(offset == 3 << 20)
     }
 }
+
+/// With the file's size from its fstat, a file that fits in the buffer is read in one pread,
+/// without SEEK_DATA/SEEK_HOLE: the count must be the one the extents give.
+@Suite struct SmallFileLineCountTests {
+    @Test func aSmallSparseFileCountsAsByExtents() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        let fd = open(tmp.sub("s.jsonl"), O_CREAT | O_WRONLY, 0o644)
+        #expect(pwrite(fd, "a\nb\n", 4, 300_000) == 4)
+        close(fd)
+        let dir = try Descriptor.openDirectory(path: tmp.path)
+        let file = try dir.openFile("s.jsonl")
+        let size = file.stat()?.size ?? -1
+        let counted = file.countNewlines(from: 0, size: size, buffer: LineCountBuffer())
+        let byExtents = file.countNewlines(from: 0, buffer: LineCountBuffer())
+        let fromTail = file.countNewlines(from: 300_002, size: size, buffer: LineCountBuffer())
+        let quick = try #require(counted)
+        let extents = try #require(byExtents)
+        #expect(quick.lines == 2 && quick.bytes == 300_004 && quick.complete)
+        #expect(quick.lines == extents.lines && quick.bytes == extents.bytes)
+        let tail = try #require(fromTail)
+        #expect(tail.lines == 1 && tail.bytes == 2)
+    }
+
+    @Test func aFileThatGrewPastTheBufferSinceItsStatIsCountedToItsEnd() throws {
+        let tmp = try TempDir()
+        defer { tmp.remove() }
+        try writeFile(tmp.sub("g.jsonl"), Array(repeating: Array("x\n".utf8), count: 75_000).flatMap { $0 })
+        let dir = try Descriptor.openDirectory(path: tmp.path)
+        let file = try dir.openFile("g.jsonl")
+        // The size the walker saw before the writer appended: 10 bytes.
+        let counted = file.countNewlines(from: 0, size: 10, buffer: LineCountBuffer(capacity: 64 << 10))
+        let r = try #require(counted)
+        #expect(r.lines == 75_000 && r.bytes == 150_000 && r.complete)
+    }
+}

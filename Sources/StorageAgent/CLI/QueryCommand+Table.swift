@@ -5,7 +5,7 @@ import Inventory
 extension QueryCommand {
     static func json(_ w: inout JSONWriter, _ f: FileRecord) {
         w.object { w in
-            w.field("path", RawName.decoded(f.pathBytes))
+            w.field("path", rawName: f.pathBytes)
             w.field("namespace", f.namespace)
             w.field("pvc", f.pvc)
             w.field("pv", f.pv)
@@ -15,7 +15,7 @@ extension QueryCommand {
             w.field("kind", f.kind)
             w.field("size", f.size)
             w.field("lines", f.lines)
-            w.field("mtime", SystemClock.rfc3339(ns: f.mtimeNs))
+            w.field("mtime", rfc3339: f.mtimeNs)
             w.field("uid", f.uid)
             w.field("gid", f.gid)
             w.field("deleted", f.deletedAt != nil)

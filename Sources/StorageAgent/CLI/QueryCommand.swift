@@ -131,6 +131,14 @@ struct QueryCommand: ParsableCommand {
         let filter = FileFilter(
             track: track, date: dates.single, namespace: claim?.namespace, pvc: claim?.name, pv: pv, kind: kind,
             includeDeleted: includeDeleted, since: dates.since, until: dates.until)
+        if mode == .json && !summary && sort == .path {
+            // The common case, streamed from compact rows: the same bytes as `json` gives a record.
+            let rows: FileRows
+            do { rows = try inventory.fileRows(filter) } catch { throw AgentError(error) }
+            Self.printJSON(rows)
+            if rows.rows.isEmpty { throw AgentError(.failed, "no indexed files match") }
+            return
+        }
         var files: [FileRecord]
         do { files = try inventory.files(filter) } catch { throw AgentError(error) }
         let zones = RowZones(tracks: context.config.tracks, utc: utc)

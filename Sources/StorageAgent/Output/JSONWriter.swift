@@ -1,8 +1,12 @@
+import HostFS
+
 /// Streams JSON (RFC 8259) into a byte buffer. Objects keep their keys in the order written,
 /// which is the order the contract lists them; a top-level array puts one element per line.
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
     private var needsComma: [Bool] = []
+    /// The day (since the epoch) `field(_:rfc3339:)` last wrote, and its `YYYY-MM-DDT`.
+    private var cachedDay: (day: Int64, prefix: [UInt8]) = (.min, [])
 
     init(reserving capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
@@ -20,6 +24,31 @@ struct JSONWriter {
         return w.bytes
     }
 
+    /// As `lines`, written to standard output as it goes, `chunk` bytes at a time: a large answer
+    /// is never held whole, and the buffer it is built in stays in the cache.
+    static func stream<S: Sequence>(
+        _ items: S, chunk: Int = 64 << 10, to sink: ([UInt8]) -> Void = { Output.out($0) },
+        _ element: (inout JSONWriter, S.Element) -> Void
+    ) {
+        var w = JSONWriter(reserving: chunk + 4096)
+        w.bytes.append(0x5B)
+        var first = true
+        for item in items {
+            if !first { w.bytes.append(0x2C) }
+            w.bytes.append(0x0A)
+            first = false
+            element(&w, item)
+            if w.bytes.count >= chunk {
+                sink(w.bytes)
+                w.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        if !first { w.bytes.append(0x0A) }
+        w.bytes.append(0x5D)
+        w.bytes.append(0x0A)
+        sink(w.bytes)
+    }
+
     mutating func object(_ body: (inout JSONWriter) -> Void) {
         separate()
         bytes.append(0x7B)
@@ -32,6 +61,61 @@ struct JSONWriter {
     mutating func field(_ key: StaticString, _ value: String?) {
         self.key(key)
         if let value { Self.quote(value, into: &bytes) } else { null() }
+    }
+
+    /// A file name or path (raw bytes) as the contract shows it: `RawName.decoded`, then quoted.
+    /// Printable ASCII other than `"` and `\\` (nearly every name) is copied as it is.
+    mutating func field(_ key: StaticString, rawName: [UInt8]) {
+        rawName.withUnsafeBufferPointer { field(key, rawName: $0) }
+    }
+
+    mutating func field(_ key: StaticString, rawName: UnsafeBufferPointer<UInt8>) {
+        self.key(key)
+        guard Self.plain(rawName) else { return Self.quote(RawName.decoded(rawName), into: &bytes) }
+        quotedPlain(rawName)
+    }
+
+    /// A text read from SQLite as bytes (nil: null), quoted as `field(_:_:)` quotes the String
+    /// `Statement.text` makes of it (invalid UTF-8 repaired).
+    mutating func field(_ key: StaticString, text: UnsafeBufferPointer<UInt8>?) {
+        self.key(key)
+        guard let text else { return null() }
+        guard Self.plain(text) else { return Self.quote(String(decoding: text, as: UTF8.self), into: &bytes) }
+        quotedPlain(text)
+    }
+
+    /// Printable ASCII but `"` and `\\`: the same in every form, JSON included.
+    private static func plain(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        b.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+    }
+
+    private mutating func quotedPlain(_ b: UnsafeBufferPointer<UInt8>) {
+        bytes.append(0x22)
+        bytes.append(contentsOf: b)
+        bytes.append(0x22)
+    }
+
+    /// A time as `SystemClock.rfc3339(ns:)` spells it (UTC, seconds). The date part is made once
+    /// per day and kept: the rows of one query mostly share a few days.
+    mutating func field(_ key: StaticString, rfc3339 ns: Int64) {
+        self.key(key)
+        let seconds = ns >= 0 ? ns / 1_000_000_000 : -((-ns + 999_999_999) / 1_000_000_000)
+        let day = seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
+        if day != cachedDay.day {
+            let text = Array(SystemClock.rfc3339(ns: day * 86_400 * 1_000_000_000).utf8)
+            guard text.count == 20 else { return Self.quote(SystemClock.rfc3339(ns: ns), into: &bytes) }
+            cachedDay = (day, Array(text[0..<11]))
+        }
+        let inDay = Int(seconds - day * 86_400)
+        bytes.append(0x22)
+        bytes.append(contentsOf: cachedDay.prefix)
+        twoDigits(inDay / 3600)
+        bytes.append(0x3A)
+        twoDigits(inDay / 60 % 60)
+        bytes.append(0x3A)
+        twoDigits(inDay % 60)
+        bytes.append(0x5A)
+        bytes.append(0x22)
     }
 
     mutating func field<I: BinaryInteger>(_ key: StaticString, _ value: I?) {
@@ -89,6 +173,11 @@ struct JSONWriter {
         guard let last = needsComma.last else { return }
         if last { bytes.append(0x2C) }
         needsComma[needsComma.count - 1] = true
+    }
+
+    private mutating func twoDigits(_ v: Int) {
+        bytes.append(UInt8(0x30 + v / 10))
+        bytes.append(UInt8(0x30 + v % 10))
     }
 
     private mutating func null() { bytes += [0x6E, 0x75, 0x6C, 0x6C] }
