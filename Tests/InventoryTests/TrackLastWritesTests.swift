@@ -22,7 +22,7 @@ import Testing
         #expect(try lastWrites(inv) == ["scalp": 1_000, "swing": 500], "a rescan that changed nothing")
 
         write(box, v + "/scalp/20260203_10.jsonl", mtime: 2_000)
-        try inv.scan(box.resolution(), options: box.options(), only: [v: [Array("scalp".utf8)]])
+        _ = try inv.scan(box.resolution(), options: box.options(), only: [v: [Array("scalp".utf8)]])
         #expect(try lastWrites(inv) == ["scalp": 2_000, "swing": 500], "a new file, by a partial scan")
 
         unlink(v + "/scalp/20260203_10.jsonl")

@@ -11,19 +11,19 @@ struct FixOwnershipCommand: ParsableCommand {
         abstract: "Give volumes to their container user (default 999:999), safely.",
         discussion: HelpText.paragraphs(
             """
-                Without arguments: every volume configured with fix_ownership: true. With NS/NAME \
-                arguments: those PVCs' current volumes, with their configured owner or the global one. \
-                Only directories and regular files are changed, by descriptor; symlinks, devices, FIFOs \
-                and sockets are never touched; hard-linked files are refused; setuid/setgid bits are \
-                cleared. A volume fixed with nothing refused resolves its ownership-drift and \
-                ownership-unfixable alerts at once. \
-                --owner UID:GID gives every volume named (or configured) to that owner instead. A dry \
-                run warns on stderr, one line per volume, when most of a volume's regular files (more \
-                than half, all counted) belong to a uid other than the one it would give them to: a \
-                Grafana volume at 472 is probably another app's data, not drift. \
-                Exit codes: 0 done, 1 no volume to fix, 64 usage (a bad --owner), 66 a storage root is \
-                missing, 77 permission denied.
-                """)
+            Without arguments: every volume configured with fix_ownership: true. With NS/NAME \
+            arguments: those PVCs' current volumes, with their configured owner or the global one. \
+            Only directories and regular files are changed, by descriptor; symlinks, devices, FIFOs \
+            and sockets are never touched; hard-linked files are refused; setuid/setgid bits are \
+            cleared. A volume fixed with nothing refused resolves its ownership-drift and \
+            ownership-unfixable alerts at once. \
+            --owner UID:GID gives every volume named (or configured) to that owner instead. A dry \
+            run warns on stderr, one line per volume, when most of a volume's regular files (more \
+            than half, all counted) belong to a uid other than the one it would give them to: a \
+            Grafana volume at 472 is probably another app's data, not drift. \
+            Exit codes: 0 done, 1 no volume to fix, 64 usage (a bad --owner), 66 a storage root is \
+            missing, 77 permission denied.
+            """)
     )
 
     @OptionGroup var global: GlobalOptions

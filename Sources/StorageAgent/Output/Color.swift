@@ -14,7 +14,7 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable, Sendable {
         case .never: return false
         case .auto:
             return CurrentProcess.environment("NO_COLOR") == nil && CurrentProcess.environment("TERM") != "dumb"
-                && Output.isTerminal(1)
+                && TerminalDevice.isTerminal(1)
         }
     }
 }

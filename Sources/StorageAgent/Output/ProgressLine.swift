@@ -16,7 +16,7 @@ final class ProgressLine {
 
     /// A progress line when the environment wants one, else nil.
     static func forStderr() -> ProgressLine? {
-        guard Terminal.isTerminal(2), CurrentProcess.environment("INVOCATION_ID") == nil,
+        guard TerminalDevice.isTerminal(2), CurrentProcess.environment("INVOCATION_ID") == nil,
             CurrentProcess.environment("JOURNAL_STREAM") == nil
         else { return nil }
         return ProgressLine()
