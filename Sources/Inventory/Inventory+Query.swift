@@ -85,12 +85,7 @@ package struct VolumeRecord: Sendable, Equatable {
 extension Inventory {
     /// Files matching `filter`, sorted by host path (bytewise).
     package func files(_ filter: FileFilter) throws(InventoryError) -> [FileRecord] {
-        let (conditions, values) = Self.conditions(filter)
-        let sql = """
-            SELECT f.dir_id, f.name, f.volume_id, f.kind, f.track, f.date, f.hour, f.size, f.lines, f.mtime_ns, f.uid,
-                   f.gid, f.deleted_at
-            FROM files f JOIN volumes v ON v.id = f.volume_id
-            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+        let (sql, values) = Self.fileSelect(filter)
         return try guarded {
             // Volume strings are read once and shared by every row of that volume; a directory's
             // path is put together from (parent, name) once and shared by its files.

@@ -73,12 +73,7 @@ extension Inventory {
     /// The files `filter` selects, sorted by host path: the same files, in the same order, with
     /// the same values as `files(_:)`.
     package func fileRows(_ filter: FileFilter) throws(InventoryError) -> FileRows {
-        let (conditions, values) = Self.conditions(filter)
-        let sql = """
-            SELECT f.dir_id, f.name, f.volume_id, f.kind, f.track, f.date, f.hour, f.size, f.lines, f.mtime_ns, f.uid,
-                   f.gid, f.deleted_at
-            FROM files f JOIN volumes v ON v.id = f.volume_id
-            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+        let (sql, values) = Self.fileSelect(filter)
         return try guarded {
             var out = FileRows()
             out.volumes = try self.volumes(includeGone: true)
@@ -128,6 +123,17 @@ extension Inventory {
     }
 
     /// The WHERE terms of `filter` and their values, for `files` and `fileRows`.
+    /// The one SELECT behind `files(_:)` and `fileRows(_:)`: the columns both read, in order.
+    static func fileSelect(_ filter: FileFilter) -> (sql: String, values: [SQLValue]) {
+        let (conditions, values) = Self.conditions(filter)
+        let sql = """
+            SELECT f.dir_id, f.name, f.volume_id, f.kind, f.track, f.date, f.hour, f.size, f.lines, f.mtime_ns, f.uid,
+                   f.gid, f.deleted_at
+            FROM files f JOIN volumes v ON v.id = f.volume_id
+            """ + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+        return (sql, values)
+    }
+
     static func conditions(_ filter: FileFilter) -> (terms: [String], values: [SQLValue]) {
         var conditions: [String] = []
         var values: [SQLValue] = []

@@ -102,7 +102,8 @@ struct CoverageCommand: ParsableCommand {
         var blocks: [Coverage.Block] = []
         do {
             let volumes = try inventory.volumes()
-            let select = try selection(volumes, claim: try QueryCommand.claim(pvc, in: volumes))
+            let select = try QueryCommand.selection(
+                volumes, claim: try QueryCommand.claim(pvc, in: volumes), pv: pv, verb: "draw")
             let copies = Self.copies(try inventory.rescued(), config: context.config)
             for t in tracks {
                 let range = coverage.range(t, since: since, until: until, now: now)
@@ -142,37 +143,6 @@ struct CoverageCommand: ParsableCommand {
                     + config.tracks.map(\.name).joined(separator: ", "))
         }
         return [t]
-    }
-
-    /// The volumes `--pvc` and `--pv` choose: a PVC is drawn from its current directory (a stale
-    /// one's files show as `stale` cells); `--pv` draws that one directory, whatever its state.
-    func selection(
-        _ volumes: [VolumeRecord], claim: (namespace: String?, name: String)?
-    ) throws(AgentError) -> Gaps.Selection {
-        guard claim != nil || pv != nil else { return .holdingTrack }
-        let chosen = volumes.filter { v in
-            (claim.map { v.pvc == $0.name && v.namespace == $0.namespace } ?? true) && (pv.map { v.pv == $0 } ?? true)
-        }
-        let name = QueryCommand.shown(claim.map { ($0.namespace.map { $0 + "/" } ?? "") + $0.name } ?? "")
-        if pv != nil {
-            guard !chosen.isEmpty else {
-                throw AgentError(
-                    .failed,
-                    "no volume directory with PV \(QueryCommand.shown(pv ?? ""))\(claim == nil ? "" : " for PVC \(name)") in the index; see 'storage-agent pvc list'"
-                )
-            }
-            return .volumes(Set(chosen.map(\.id)))
-        }
-        let current = chosen.filter { $0.state == .current || $0.state == .unknown }
-        guard current.isEmpty else { return .volumes(Set(current.map(\.id))) }
-        guard chosen.isEmpty else {
-            let paths = chosen.map { QueryCommand.shown($0.path) + " (" + $0.state.rawValue + ")" }
-            throw AgentError(
-                .failed,
-                "PVC \(name) has no current directory; its files are only in \(paths.joined(separator: ", ")); pass --pv PV to draw one"
-            )
-        }
-        throw AgentError(.failed, "no volume directory for PVC \(name) in the index; see 'storage-agent pvc list'")
     }
 
     /// Rescued copies as files of the PVCs they were meant for: a copy from a container of a

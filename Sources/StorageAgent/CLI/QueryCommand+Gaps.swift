@@ -22,7 +22,7 @@ extension QueryCommand {
                 "no hourly track\(track.map { " named \(Self.shown($0))" } ?? "") with an active window in the configuration"
             )
         }
-        let select = try gapSelection(volumes, claim: claim)
+        let select = try Self.selection(volumes, claim: claim, pv: pv, verb: "check")
         let finder = context.config.gaps
         let now = SystemClock.nowNs() / 1_000_000_000
         var days: [Gaps.Day] = []
@@ -72,30 +72,31 @@ extension QueryCommand {
         return days
     }
 
-    /// The volumes `--pvc` and `--pv` choose for `--gaps`: a PVC is checked in its current
-    /// directory; `--pv` checks that one directory, whatever its state.
-    func gapSelection(
-        _ volumes: [VolumeRecord], claim: (namespace: String?, name: String)?
+    /// The volumes `--pvc` and `--pv` choose for `--gaps` and `coverage`: a PVC is checked in its
+    /// current directory; `--pv` checks that one directory, whatever its state. `verb` is what
+    /// the command does with a directory, for the hint ("check", "draw").
+    static func selection(
+        _ volumes: [VolumeRecord], claim: (namespace: String?, name: String)?, pv: String?, verb: String
     ) throws(AgentError) -> Gaps.Selection {
         guard claim != nil || pv != nil else { return .holdingTrack }
         let chosen = volumes.filter { v in
             (claim.map { v.pvc == $0.name && v.namespace == $0.namespace } ?? true) && (pv.map { v.pv == $0 } ?? true)
         }
-        let name = Self.shown(claim.map { ($0.namespace.map { $0 + "/" } ?? "") + $0.name } ?? "")
+        let name = shown(claim.map { ($0.namespace.map { $0 + "/" } ?? "") + $0.name } ?? "")
         if let pv {
             guard !chosen.isEmpty else {
                 throw AgentError(
-                    .failed, "PV \(Self.shown(pv)) is not a directory of PVC \(name); see 'storage-agent pvc list'")
+                    .failed, "PV \(shown(pv)) is not a directory of PVC \(name); see 'storage-agent pvc list'")
             }
             return .volumes(Set(chosen.map(\.id)))
         }
         let current = chosen.filter { $0.state == .current || $0.state == .unknown }
         guard current.isEmpty else { return .volumes(Set(current.map(\.id))) }
         guard chosen.isEmpty else {
-            let paths = chosen.map { Self.shown($0.path) + " (" + $0.state.rawValue + ")" }.joined(separator: ", ")
+            let paths = chosen.map { shown($0.path) + " (" + $0.state.rawValue + ")" }.joined(separator: ", ")
             throw AgentError(
                 .failed,
-                "PVC \(name) has no current directory; its files are only in \(paths); pass --pv PV to check one")
+                "PVC \(name) has no current directory; its files are only in \(paths); pass --pv PV to \(verb) one")
         }
         throw AgentError(.failed, "no volume directory for PVC \(name) in the index; see 'storage-agent pvc list'")
     }
