@@ -93,9 +93,15 @@ package final class DaemonRun {
         kill(process.processIdentifier, signal)
     }
 
-    /// SIGTERM, then the exit status.
+    /// SIGTERM, then the exit status. The socket is drained while the daemon stops: a unix
+    /// datagram queue holds only `net.unix.max_dgram_qlen` (10) messages, and a daemon whose
+    /// WATCHDOG=1 finds it full blocks in sd_notify and never reaches its exit.
     package func stop() -> Int32 {
         signal(SIGTERM)
+        while process.isRunning {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 100) > 0 { receive() }
+        }
         process.waitUntilExit()
         receive()
         return process.terminationStatus
