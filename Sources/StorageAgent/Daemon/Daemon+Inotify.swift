@@ -58,15 +58,20 @@ extension Daemon {
             if wanted.names.count > DirtyDirectory.maxNames { wanted = DirtyDirectory(whole: true) }
         }
         dirty[volume, default: [:]][dir] = wanted
-        if firstPendingNs == nil { firstPendingNs = SystemClock.monotonicNs() }
+        let now = SystemClock.monotonicNs()
+        if firstPendingNs == nil { firstPendingNs = now }
+        lastPendingNs = now
     }
 
-    /// When the pending changes are looked at: `settleNs` after the first one (the rest of its
-    /// write's events come with it) when no batch ran in the last window, else one window after
-    /// the last batch. So a lone rm reaches the journal in milliseconds, and a burst (rm -rf, a
-    /// steady writer) costs at most one batch per window, as a window from its first event did.
+    /// When the pending changes are looked at: once they have been quiet for `settleNs` (the rest
+    /// of a write's or an rm -rf's events come with the first), but no later than one window after
+    /// the first, and never sooner than one window after the last batch. So a lone rm reaches the
+    /// journal in milliseconds, a quick burst is one batch (one file-vanished entry for rm -rf),
+    /// and a steady writer costs at most one batch per window.
     var batchDueNs: Int64? {
-        firstPendingNs.map { max($0 + Self.settleNs, lastBatchNs + Self.batchWindowNs) }
+        guard let first = firstPendingNs else { return nil }
+        let settled = min(lastPendingNs + Self.settleNs, first + Self.batchWindowNs)
+        return max(settled, lastBatchNs + Self.batchWindowNs)
     }
 
     /// Directories over the watch budget are looked at on every tick, like the ones inotify names.

@@ -6,9 +6,9 @@ import PVCResolver
 import Workloads
 
 /// `storage-agent run`: one thread owns the index writer and runs a poll(2) loop over inotify and
-/// a signalfd. The first change of a quiet period is looked at at once (after 10 ms, for the rest
-/// of its write's events); within 200 ms of a batch, changes wait for the window, so a burst costs
-/// one batch per window. Only the directories inotify named are re-read;
+/// a signalfd. The first change of a quiet period is looked at at once (once 10 ms pass with no
+/// further event, so an rm -rf is one batch; at most 200 ms); within 200 ms of a batch, changes
+/// wait for the window, so a steady writer costs one batch per window. Only the directories inotify named are re-read;
 /// a reconcile scan every `index.rescan_interval` (and after a queue overflow, a reload or a
 /// change in a storage root) catches everything else. The clock-based rules run on a 30 s tick.
 /// The configured commands (pv_command, crictl_command) run on the command worker's thread,
@@ -41,6 +41,8 @@ final class Daemon {
     var dirty: [String: [Int64: DirtyDirectory]] = [:]
     var needFullScan = false
     var firstPendingNs: Int64?
+    /// When the latest pending change came (monotonic): the batch waits for a quiet `settleNs`.
+    var lastPendingNs: Int64 = 0
     /// When the last inotify batch ended (monotonic), and how many ran at once or after the window.
     var lastBatchNs = Int64.min / 4
     var batches = (atOnce: 0, windowed: 0)
@@ -208,7 +210,10 @@ final class Daemon {
     private func partialScan() {
         let (only, names) = dirtyPaths()
         dirty.removeAll()
-        if let first = firstPendingNs, first + Self.settleNs >= lastBatchNs + Self.batchWindowNs {
+        // At once: a quiet period's first batch, not one held back by the last batch's window.
+        if let first = firstPendingNs,
+            min(lastPendingNs + Self.settleNs, first + Self.batchWindowNs) >= lastBatchNs + Self.batchWindowNs
+        {
             batches.atOnce += 1
         } else {
             batches.windowed += 1
