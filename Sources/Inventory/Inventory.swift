@@ -40,6 +40,28 @@ package final class Inventory {
         }
     }
 
+    /// Opens an existing index for reading only (shell completion): nothing is created, migrated
+    /// or moved aside. An index of another schema version, or a damaged one, is an error.
+    package init(readingAt path: String, busyTimeoutMs: Int32 = 1000) throws(InventoryError) {
+        self.path = path
+        self.busyTimeoutMs = busyTimeoutMs
+        let real = try Self.prepareFile(path)
+        do {
+            db = try Database(path: real, flags: SQLITE_OPEN_READONLY)
+            sqlite3_busy_timeout(db.handle, busyTimeoutMs)
+            let version = try db.scalar("PRAGMA user_version") ?? 0
+            guard version == Schema.version else {
+                throw InventoryError(.newerSchema(found: version, supported: Schema.version), path: path, detail: "")
+            }
+        } catch let error as InventoryError {
+            throw error
+        } catch let error as SQLiteError {
+            throw InventoryError(error)
+        } catch {
+            throw InventoryError(.io, path: path, detail: "\(error)")
+        }
+    }
+
     /// Whether an index file exists at `path` (query scans first when it does not).
     package static func exists(at path: String) -> Bool {
         HostPath.exists(path)

@@ -3,6 +3,7 @@ bash, completes track names from the configuration and PVC names from the index,
 hidden (internal subcommands) or unsafe (a PVC name a shell word cannot hold)."""
 
 import os
+import sqlite3
 import subprocess
 
 import pytest
@@ -55,6 +56,23 @@ def test_no_index_completes_nothing_and_creates_nothing(agent_bin, tree, script)
     got = complete(agent_bin, script, [agent_bin, "--db", missing, "adopt", "ob"])
     assert got == []
     assert not os.path.exists(os.path.dirname(missing))
+
+
+def test_a_damaged_or_older_index_is_left_as_it_is(agent_bin, tree, script):
+    # A completion only reads: a damaged index is not moved aside, an older one not migrated.
+    os.makedirs(os.path.dirname(tree.db), exist_ok=True)
+    with open(tree.db, "wb") as f:
+        f.write(b"not a database" * 100)
+    assert complete(agent_bin, script, [agent_bin, "--db", tree.db, "adopt", "ob"]) == []
+    assert sorted(os.listdir(os.path.dirname(tree.db))) == [os.path.basename(tree.db)]
+    os.unlink(tree.db)
+    with sqlite3.connect(tree.db) as db:
+        db.execute("CREATE TABLE volumes (id INTEGER)")
+        db.execute("PRAGMA user_version = 1")
+    assert complete(agent_bin, script, [agent_bin, "--db", tree.db, "adopt", "ob"]) == []
+    with sqlite3.connect(tree.db) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("SELECT name FROM sqlite_master").fetchall() == [("volumes",)]
 
 
 def test_track_names_come_from_the_configuration(agent_bin, tree, script):

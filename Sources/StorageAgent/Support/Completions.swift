@@ -4,8 +4,8 @@ import Inventory
 
 /// Values the shell completes (bash and zsh call `storage-agent ---completion ...`): the track
 /// names of the configuration and the PVCs of the index. A completion has no side effects and
-/// prints nothing but candidates: no index is created, and any failure (no permission, no
-/// index, a broken config) completes nothing.
+/// prints nothing but candidates: the index is opened read-only (never created, migrated or
+/// moved aside), and any failure (no permission, no index, a broken config) completes nothing.
 enum Completions {
     static let tracks = CompletionKind.custom { words, _, prefix in
         let config = (try? Config.load(path: option("--config", in: words))) ?? Config()
@@ -21,7 +21,7 @@ enum Completions {
         var database = option("--db", in: words).map(Context.absolute)
         if database == nil { database = (try? Config.load(path: option("--config", in: words)))?.database }
         guard let database, Inventory.exists(at: database),
-            let volumes = try? Inventory(path: database).volumes()
+            let volumes = try? Inventory(readingAt: database).volumes()
         else { return [] }
         let names = volumes.compactMap { v in v.pvc.map { (v.namespace.map { $0 + "/" } ?? "") + $0 } }
         // Shell words: a name with a space or a control byte would complete into something else.
