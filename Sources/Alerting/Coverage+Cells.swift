@@ -13,7 +13,7 @@ extension Coverage {
         for day in first...max(first, last) {
             let date = CivilCalendar.date(days: day)
             let weekday = CivilCalendar.weekday(days: day)
-            let inWindow = track.active.map { $0.days.contains(weekday) } ?? true
+            let inWindow = track.active == nil || track.isActive(day: day)
             let keys = hours.isEmpty ? [CellKey(date: date, hour: nil)] : hours.map { CellKey(date: date, hour: $0) }
             let cells = keys.map { key in
                 cell(key, track: track, day: day, weekday: weekday, inWindow: inWindow, now: now, sources: sources)
@@ -83,7 +83,10 @@ extension Coverage {
         }
         if !inWindow {
             c.state = .outside
-            c.detail = "\(Self.weekdays[weekday]) is outside the active window (\(track.active?.text ?? "-"))"
+            c.detail =
+                track.holidays.contains(day)
+                ? "\(key.date) is a holiday of the track (tracks.\(track.name).holidays)"
+                : "\(Self.weekdays[weekday]) is outside the active window (\(track.active?.text ?? "-"))"
             return c
         }
         let end = dueAt(track, day: day, hour: key.hour)

@@ -77,7 +77,7 @@ package struct Gaps: Sendable {
                 return hourly.contains(v.id) || v.claim.map { claimsWithFiles.contains($0) } == true
             }
         }
-        guard window.days.contains(CivilCalendar.weekday(days: day)) else {
+        guard track.isActive(day: day) else {
             out.outsideWindow = true
             return out
         }
@@ -119,10 +119,10 @@ package struct Gaps: Sendable {
         let local = now + Int64(zone.offset(at: now))
         var day = CivilCalendar.floorDiv(local, 86400)
         let minute = Int((local - day * 86400) / 60)
-        if !(window.days.contains(CivilCalendar.weekday(days: day)) && minute >= window.endMinute) {
+        if !(track.isActive(day: day) && minute >= window.endMinute) {
             day -= 1
             var tries = 0
-            while !window.days.contains(CivilCalendar.weekday(days: day)) && tries < 7 {
+            while !track.isActive(day: day) && tries < 366 {
                 day -= 1
                 tries += 1
             }

@@ -7,6 +7,8 @@ package struct Track: Sendable, Equatable {
     package var timezone: String?
     package var staleAfter: Int64?
     package var hourly = false
+    /// Local dates (days since 1970-01-01) the window skips though their weekday is in it.
+    package var holidays: Set<Int64> = []
 
     package init(
         name: String, retention: Int64? = nil, active: ActiveWindow? = nil, timezone: String? = nil,
@@ -18,6 +20,19 @@ package struct Track: Sendable, Equatable {
         self.timezone = timezone
         self.staleAfter = staleAfter
         self.hourly = hourly
+    }
+
+    /// Whether the window covers the local date `day` (days since 1970-01-01): its weekday is one
+    /// of the window's and it is not one of the track's holidays. False without a window.
+    package func isActive(day: Int64) -> Bool {
+        guard let active else { return false }
+        return active.days.contains(CivilCalendar.weekday(days: day)) && !holidays.contains(day)
+    }
+
+    /// Whether a local time (`TimeZoneInfo.local`) is inside the window on an active day.
+    package func isActive(at local: (day: Int64, weekday: Int, minute: Int)) -> Bool {
+        guard let active, !holidays.contains(local.day) else { return false }
+        return active.contains(weekday: local.weekday, minute: local.minute)
     }
 
     package static let defaults: [Track] = [

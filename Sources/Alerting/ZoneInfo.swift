@@ -78,12 +78,12 @@ package struct ZoneInfo: Sendable {
         return low == 0 ? initialOffset : offsets[low - 1]
     }
 
-    /// Local day of week (0 = Sunday) and minute of day at `utc`.
-    package func local(_ utc: Int64) -> (weekday: Int, minute: Int) {
+    /// Local date (days since 1970-01-01), day of week (0 = Sunday) and minute of day at `utc`.
+    package func local(_ utc: Int64) -> (day: Int64, weekday: Int, minute: Int) {
         let t = utc + Int64(offset(at: utc))
         let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
         let seconds = t - days * 86400
         let weekday = Int((((days + 4) % 7) + 7) % 7)  // 1970-01-01 was a Thursday
-        return (weekday, Int(seconds / 60))
+        return (days, weekday, Int(seconds / 60))
     }
 }

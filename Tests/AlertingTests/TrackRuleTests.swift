@@ -88,4 +88,21 @@ import Testing
         #expect(next.filter { $0.state == .firing }.map(\.record.subject) == [data + "#scalp#20260204"])
         #expect(next.first { $0.state == .firing }?.number("COUNT") == 7)
     }
+
+    @Test func aHolidayOfTheTrackIsNeitherStaleNorAGap() throws {
+        var track = Track(name: "scalp", active: Self.market, staleAfter: 600, hourly: true)
+        track.holidays = [try #require(CivilCalendar.days(fromDate: "20260204"))]  // a Wednesday
+        let bench = try AlertBench(AlertSettings(tracks: [track]))
+        let data = bench.box.volume("ns", "data")
+        for h in 9...15 {
+            try Self.file(bench, data + "/scalp/20260203_\(h < 10 ? "0" : "")\(h).jsonl", mtime: bench.now)
+        }
+        bench.now = AlertBench.tuesday10 + 86400  // Wednesday 10:00, a holiday: nothing written
+        #expect(try bench.scanAndRun(Self.clock).isEmpty, "no track-stale on a holiday")
+        bench.now = AlertBench.tuesday10 + 86400 + 6 * 3600  // Wednesday 16:00
+        #expect(try bench.scanAndRun(Self.clock).isEmpty, "no track-gap for a holiday")
+        bench.now = AlertBench.tuesday10 + 2 * 86400 + 3600  // Thursday 11:00: an active day again
+        #expect(try bench.scanAndRun(Self.clock).map(\.type) == [.trackStale])
+        #expect(try bench.stored(.trackGap).isEmpty)
+    }
 }

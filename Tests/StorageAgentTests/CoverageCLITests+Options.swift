@@ -147,6 +147,29 @@ extension CoverageCLITests {
         #expect(untilOnly.status == 0, "a weekend before the window is outside it, not missing")
     }
 
+    @Test func aHolidayOfTheTrackIsOutsideTheWindowNotMissing() {
+        let box = CLISandbox()
+        let volume = fullWeek(box)
+        for h in 9...15 { unlink(volume + "/assets/scalp/" + CoverageWeek.name(4, h)) }  // Wed 20260204
+        let config = "tracks:\n  scalp:\n    holidays: [20260204, \"20261225\"]\n"
+        let week = box.agent(
+            ["coverage", "--track", "scalp", "--since", "20260202", "--until", "20260208", "--json"], config: config)
+        #expect(week.status == 0, "\(week.stderr)")
+        let wednesday = week.json.filter { $0["date"] as? String == "20260204" }
+        #expect(wednesday.count == 7 && wednesday.allSatisfy { $0["state"] as? String == "outside" })
+        #expect(wednesday.first?["detail"] as? String == "20260204 is a holiday of the track (tracks.scalp.holidays)")
+        let gaps = box.agent(["query", "--gaps", "--track", "scalp", "--date", "20260204"], config: config)
+        #expect(gaps.stdout == "20260204 is a holiday of scalp (tracks.scalp.holidays): no hours to check\n")
+        // Without the holiday the same day is seven missing hours.
+        let plain = box.agent("coverage", "--track", "scalp", "--since", "20260204", "--until", "20260204")
+        #expect(plain.status == 1 && plain.stdout.contains("7 missing"), "\(plain.stdout)")
+
+        let bad = box.agent(
+            ["check-config"], config: "tracks:\n  scalp:\n    holidays:\n      - 20260204\n      - 20261131\n")
+        #expect(bad.status == 78)
+        #expect(bad.stderr.contains(":5: tracks.scalp.holidays: '20261131' is not a calendar date"), "\(bad.stderr)")
+    }
+
     @Test func typosAreUsageErrors() {
         let box = CLISandbox()
         fullWeek(box)

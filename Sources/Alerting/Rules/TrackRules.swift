@@ -22,7 +22,7 @@ package struct TrackRules: Sendable {
         for track in tracks {
             guard let window = track.active, let staleAfter = track.staleAfter else { continue }
             let local = zones.zone(track).local(now)
-            guard window.contains(weekday: local.weekday, minute: local.minute),
+            guard track.isActive(at: local),
                 Int64(local.minute - window.startMinute) * 60 >= staleAfter
             else { continue }
             for w in lastWrites where w.track == track.name {

@@ -119,6 +119,9 @@ extension QueryCommand {
 
     static func gapLines(_ day: Gaps.Day, kind: String?) -> String {
         let name = day.track.name
+        if day.outsideWindow, let d = CivilCalendar.days(fromDate: day.date), day.track.holidays.contains(d) {
+            return "\(day.date) is a holiday of \(name) (tracks.\(name).holidays): no hours to check\n"
+        }
         if day.outsideWindow {
             return "\(day.date) is outside \(name)'s active window (\(window(day.track))): no hours to check\n"
         }

@@ -47,7 +47,7 @@ extension QueryCommand {
             t.hourly && t.active != nil && (t.name == track || (track == nil && files.contains { $0.track == t.name }))
         }
         for t in hourly {
-            guard let window = t.active, let since = dates.single ?? dates.since,
+            guard t.active != nil, let since = dates.single ?? dates.since,
                 let until = dates.single ?? dates.until ?? context.config.gaps.lastFinishedDate(t, now: now)
             else { continue }
             guard let days = QueryDates.days(from: since, through: until) else {
@@ -57,8 +57,7 @@ extension QueryCommand {
                 )
             }
             for d in days
-            where CivilCalendar.days(fromDate: d).map({ window.days.contains(CivilCalendar.weekday(days: $0)) }) == true
-            {
+            where CivilCalendar.days(fromDate: d).map({ t.isActive(day: $0) }) == true {
                 let key = Key(date: d, track: t.name)
                 if rows[key] == nil { rows[key] = SummaryRow(date: d, track: t.name) }
             }
@@ -69,7 +68,7 @@ extension QueryCommand {
                 let t = context.config.tracks.first(where: { $0.name == out[i].track }), t.hourly, let window = t.active
             else { continue }
             out[i].checked = true
-            if window.days.contains(CivilCalendar.weekday(days: day)) {
+            if t.isActive(day: day) {
                 out[i].missing = CivilCalendar.hours(window).filter { !out[i].filled.contains($0) }
             } else {
                 out[i].outsideWindow = true

@@ -193,58 +193,6 @@ struct ConfigReader {
         }
     }
 
-    func readTracks(_ node: YAMLNode, into c: inout Config) throws(ConfigError) {
-        guard case .mapping(let list, _) = node else {
-            if node.isNull { return }
-            throw fail(node, "tracks must be a mapping of track names")
-        }
-        for entry in list { each { () throws(ConfigError) in try readTrack(entry, into: &c) } }
-    }
-
-    private func readTrack(_ entry: (key: String, line: Int, value: YAMLNode), into c: inout Config) throws(ConfigError)
-    {
-        do {
-            guard !entry.key.isEmpty, entry.key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
-            else {
-                throw fail(entry.line, "tracks: '\(entry.key)' is not a valid track name (letters, digits, '-')")
-            }
-            // A listed track starts from its built-in settings, so `scalp: {retention: 5d}` changes one thing.
-            var track = Track.defaults.first { $0.name == entry.key } ?? Track(name: entry.key)
-            let keys = ["retention", "active", "timezone", "stale_after", "hourly"]
-            for k in try entries(entry.value, "tracks.\(entry.key)", allowed: keys) {
-                each { () throws(ConfigError) in
-                    let key = "tracks.\(entry.key).\(k.key)"
-                    switch k.key {
-                    case "retention": track.retention = k.value.isNull ? nil : try duration(k.value, key)
-                    case "stale_after": track.staleAfter = k.value.isNull ? nil : try duration(k.value, key)
-                    case "hourly": track.hourly = try bool(k.value, key)
-                    case "timezone":
-                        let tz = try string(k.value, key)
-                        guard TimeZoneFile.exists(tz) else {
-                            throw fail(k.value, "\(key): unknown time zone '\(tz)' (no /usr/share/zoneinfo/\(tz))")
-                        }
-                        track.timezone = tz
-                    default:
-                        if k.value.isNull {
-                            track.active = nil
-                        } else {
-                            let s = try string(k.value, key)
-                            guard let w = ActiveWindow.parse(s) else {
-                                throw fail(k.value, "\(key): bad window '\(s)'; use e.g. \"Mon-Fri 09:00-15:30\"")
-                            }
-                            track.active = w
-                        }
-                    }
-                }
-            }
-            if let i = c.tracks.firstIndex(where: { $0.name == entry.key }) {
-                c.tracks[i] = track
-            } else {
-                c.tracks.append(track)
-            }
-        }
-    }
-
     func readVolumes(_ node: YAMLNode, into c: inout Config) throws(ConfigError) {
         if node.isNull { return }
         guard case .sequence(let items, _) = node else { throw fail(node, "volumes must be a list") }

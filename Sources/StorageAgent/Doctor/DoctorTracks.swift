@@ -9,7 +9,7 @@ extension Doctor {
     {
         let zones = TimeZones(tracks: config.tracks)
         return config.tracks.compactMap { track in
-            guard let window = track.active else { return nil }
+            guard track.active != nil else { return nil }
             let live = Set(volumes.filter { $0.state == .current || $0.state == .unknown }.map(\.id))
             let newest = lastWrites.filter { $0.track == track.name && live.contains($0.volumeID) }.map(\.lastWriteNs)
                 .max()
@@ -19,8 +19,7 @@ extension Doctor {
             // Was any of the last 24 hours inside the active window? (Weekends are quiet.)
             let zone = zones.zone(track)
             let wasActive = stride(from: now - 86400, through: now, by: 900).contains { t in
-                let local = zone.local(t)
-                return window.contains(weekday: local.weekday, minute: local.minute)
+                return track.isActive(at: zone.local(t))
             }
             guard wasActive else { return .pass(.trackRecent, track.name, "no active window in the last 24 h") }
             let when = newest.map { "last write \(SystemClock.local(ns: $0))" } ?? "no file ever"
