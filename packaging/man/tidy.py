@@ -11,6 +11,8 @@ What it changes, and why:
   under the command itself, not again under every subcommand.
 - The generated one-line EXIT STATUS (`.Ex -std`) and the exit-code sentence of the description
   give way to the one EXIT STATUS section of sections.mdoc.
+- A blank line in a discussion (between its paragraphs) becomes `.Pp`: groff warns of a blank
+  input line, and lintian fails the package on it.
 - Paths, options, keys and names in text (a word with one of / _ . = -) are marked `\\%`, so
   /var/lib/storage-agent/inventory.db, --refresh or stale-target is never split across lines.
 """
@@ -134,7 +136,8 @@ def main():
         text = text.replace("\n.Sh AUTHORS", "\n" + extra.rstrip("\n") + "\n.Sh AUTHORS", 1)
     else:
         text = text.rstrip("\n") + "\n" + extra
-    text = "\n".join(unhyphenated(line) for line in text.split("\n"))
+    lines = text.rstrip("\n").split("\n")
+    text = "\n".join(".Pp" if line.strip() == "" else unhyphenated(line) for line in lines) + "\n"
     with open(page, "w") as f:
         f.write(text)
 
