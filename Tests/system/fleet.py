@@ -61,6 +61,12 @@ def traversable(path):
         path = os.path.dirname(path)
 
 
+def mount_point(path):
+    """Whether something is mounted on PATH (os.path.ismount misses a bind of the same file system)."""
+    with open("/proc/self/mountinfo") as f:
+        return any(line.split()[4] == path for line in f)
+
+
 class Processes:
     """Children started by this test, each stopped by its own PID (TERM, then KILL)."""
 
@@ -268,6 +274,9 @@ class Fleet:
         self.nodes = [Node(self, i + 1, t["labels"]["node"], t["targets"][0]) for i, t in enumerate(targets)]
         self.collector = self.nodes[0].host_address
         self.receiver = None
+        # `ip netns add` makes /run/netns a mount point and `ip netns del` leaves it: close() undoes
+        # what this run made, or later tests (the unit's writable mounts) see a stray mount.
+        self.netns_dir = (os.path.isdir("/run/netns"), mount_point("/run/netns"))
         used = run("ip", "-o", "addr", "show").stdout
         assert "10.253." not in used, f"10.253.0.0/16 is in use on this machine; the fleet test needs it:\n{used}"
 
@@ -380,4 +389,9 @@ class Fleet:
             self.receiver.close()
         for node in self.nodes:
             node.teardown()
+        existed, mounted = self.netns_dir
+        while not mounted and mount_point("/run/netns") and not os.listdir("/run/netns"):
+            run("umount", "/run/netns")
+        if not existed and os.path.isdir("/run/netns") and not os.listdir("/run/netns"):
+            os.rmdir("/run/netns")
         shutil.rmtree(self.dir, ignore_errors=True)

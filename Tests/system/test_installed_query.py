@@ -40,15 +40,19 @@ def test_stale_directory_rows_and_deleted_hours(installed):
                        timeout=60, step=0.5)
     assert indexed, rows(node, "--track", "scalp", "--date", DAY)
 
-    table = node.agent("query", "--track", "scalp", "--date", DAY)
+    table = node.agent("query", "--track", "scalp", "--date", DAY, "-o", "wide")
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["MODIFIED", "SIZE", "LINES", "TRACK", "PVC", "STATE", "PATH"]
-    for line in lines[1:-1]:
-        cells = line.split()
-        assert cells[5] == f"{NS}/{PVC}", line
-        assert cells[6] == ("stale" if cells[7].startswith(old + "/") else "current"), line
-    assert sum(1 for line in lines if " stale " in line) == 2
+    # The zone is the header's; no cell holds a space, so the words line up with the header's.
+    header = lines[0].split()
+    assert header == ["MODIFIED", "(Asia/Seoul)", "SIZE", "LINES", "TRACK", "PVC", "PV", "STATE", "PATH", "HOST-PATH"]
+    table_rows = [dict(zip(header, line.split())) for line in lines[1:-1]]
+    assert len(table_rows) == 7
+    for cells in table_rows:
+        assert cells["PVC"] == f"{NS}/{PVC}", cells
+        assert cells["STATE"] == ("stale" if cells["HOST-PATH"].startswith(old + "/") else "current"), cells
+        assert cells["HOST-PATH"].endswith("/" + cells["PATH"]), cells
+    assert sum(1 for cells in table_rows if cells["STATE"] == "stale") == 2
 
     for row in rows(node, "--track", "scalp", "--date", DAY):
         assert row["volume_state"] == ("stale" if row["path"].startswith(old + "/") else "current"), row
