@@ -63,16 +63,19 @@ extension Daemon {
         lastPendingNs = now
     }
 
-    /// When the pending changes are looked at: once they have been quiet for `settleNs` (the rest
-    /// of a write's or an rm -rf's events come with the first), but no later than one window after
-    /// the first, and never sooner than one window after the last batch. So a lone rm reaches the
-    /// journal in milliseconds, a quick burst is one batch (one file-vanished entry for rm -rf),
-    /// and a steady writer costs at most one batch per window.
+    /// When the pending changes are looked at. The first change of a quiet period (no batch in
+    /// the last window): once the changes have been quiet for `settleNs` (the rest of a write's or
+    /// an rm -rf's events come with the first), at most one window after it. A change within a
+    /// window of the last batch: one window after it, as a busy directory's always were. So a lone
+    /// rm reaches the journal in milliseconds, a quick burst is one batch (one file-vanished entry
+    /// for an rm -rf), and a steady writer costs one batch per window, no more than before.
     var batchDueNs: Int64? {
         guard let first = firstPendingNs else { return nil }
-        let settled = min(lastPendingNs + Self.settleNs, first + Self.batchWindowNs)
-        return max(settled, lastBatchNs + Self.batchWindowNs)
+        guard Self.startsQuietPeriod(first: first, lastBatch: lastBatchNs) else { return first + Self.batchWindowNs }
+        return min(lastPendingNs + Self.settleNs, first + Self.batchWindowNs)
     }
+
+    static func startsQuietPeriod(first: Int64, lastBatch: Int64) -> Bool { first - lastBatch >= batchWindowNs }
 
     /// Directories over the watch budget are looked at on every tick, like the ones inotify names.
     func pollUnwatched() {

@@ -7,8 +7,8 @@ import Workloads
 
 /// `storage-agent run`: one thread owns the index writer and runs a poll(2) loop over inotify and
 /// a signalfd. The first change of a quiet period is looked at at once (once 10 ms pass with no
-/// further event, so an rm -rf is one batch; at most 200 ms); within 200 ms of a batch, changes
-/// wait for the window, so a steady writer costs one batch per window. Only the directories inotify named are re-read;
+/// further event, so an rm -rf is one batch; at most 200 ms); a change within 200 ms of a batch
+/// waits 200 ms, so a steady writer costs one batch per window. Only the directories inotify named are re-read;
 /// a reconcile scan every `index.rescan_interval` (and after a queue overflow, a reload or a
 /// change in a storage root) catches everything else. The clock-based rules run on a 30 s tick.
 /// The configured commands (pv_command, crictl_command) run on the command worker's thread,
@@ -210,10 +210,8 @@ final class Daemon {
     private func partialScan() {
         let (only, names) = dirtyPaths()
         dirty.removeAll()
-        // At once: a quiet period's first batch, not one held back by the last batch's window.
-        if let first = firstPendingNs,
-            min(lastPendingNs + Self.settleNs, first + Self.batchWindowNs) >= lastBatchNs + Self.batchWindowNs
-        {
+        // At once: a quiet period's first batch, not one a window after its first change.
+        if let first = firstPendingNs, Self.startsQuietPeriod(first: first, lastBatch: lastBatchNs) {
             batches.atOnce += 1
         } else {
             batches.windowed += 1
