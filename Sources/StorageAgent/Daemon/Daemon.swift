@@ -40,8 +40,8 @@ final class Daemon {
     var rootWatches: [Int32: String] = [:]
     var dirty: [String: [Int64: DirtyDirectory]] = [:]
     var needFullScan = false
+    /// When the first and the latest pending change came (monotonic; `batchDueNs`).
     var firstPendingNs: Int64?
-    /// When the latest pending change came (monotonic): the batch waits for a quiet `settleNs`.
     var lastPendingNs: Int64 = 0
     /// When the last inotify batch ended (monotonic), and how many ran at once or after the window.
     var lastBatchNs = Int64.min / 4
@@ -210,7 +210,6 @@ final class Daemon {
     private func partialScan() {
         let (only, names) = dirtyPaths()
         dirty.removeAll()
-        // At once: a quiet period's first batch, not one a window after its first change.
         if let first = firstPendingNs, Self.startsQuietPeriod(first: first, lastBatch: lastBatchNs) {
             batches.atOnce += 1
         } else {
