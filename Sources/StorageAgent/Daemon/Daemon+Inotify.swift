@@ -75,6 +75,9 @@ extension Daemon {
         return min(lastPendingNs + Self.settleNs, first + Self.batchWindowNs)
     }
 
+    static let batchWindowNs: Int64 = 200_000_000
+    static let settleNs: Int64 = 10_000_000
+
     static func startsQuietPeriod(first: Int64, lastBatch: Int64) -> Bool { first - lastBatch >= batchWindowNs }
 
     /// Directories over the watch budget are looked at on every tick, like the ones inotify names.

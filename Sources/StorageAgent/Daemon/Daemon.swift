@@ -77,8 +77,6 @@ final class Daemon {
     /// The metrics textfile last noted in the state directory's list (for the package's purge).
     var textfileNoted: String?
 
-    static let batchWindowNs: Int64 = 200_000_000
-    static let settleNs: Int64 = 10_000_000
     static let tickNs: Int64 = 30_000_000_000
     /// A deadline that is not set (far away, but safe to add to).
     static let never = Int64.max / 4
