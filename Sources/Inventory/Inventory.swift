@@ -13,6 +13,7 @@ package final class Inventory {
     /// true until it moves or another connection commits (`PRAGMA data_version`).
     var filesGeneration = 0
     var lastWritesCache: (generation: Int, dataVersion: Int64, rows: [(Int64, String, Int64)])?
+    var hourlyVolumesCache: [String: (generation: Int, dataVersion: Int64, volumes: Set<Int64>)] = [:]
     /// Set when a damaged index was found and moved aside on open: where it went.
     package private(set) var movedAside: String?
 

@@ -36,6 +36,29 @@ import Testing
         #expect(try lastWrites(inv) == ["scalp": 1_000, "swing": 3_000], "another connection's commit")
     }
 
+    /// `hourlyVolumes` (track-gap's volumes, asked on every tick) is kept the same way.
+    @Test func theHourlyVolumesFollowEveryChangeOfTheIndex() throws {
+        let box = Sandbox()
+        let a = box.volume("ns", "a")
+        let b = box.volume("ns", "b")
+        write(box, a + "/scalp/20260203_09.jsonl", mtime: 1_000)
+        let inv = try box.inventory()
+        try box.scan(inv)
+        let ids = Dictionary(try inv.volumes().map { ($0.path, $0.id) }) { x, _ in x }
+        #expect(try inv.hourlyVolumes(track: "scalp") == [ids[a]!])
+        #expect(try inv.hourlyVolumes(track: "scalp") == [ids[a]!], "asked again, nothing changed")
+        #expect(try inv.hourlyVolumes(track: "scalp", kind: "log").isEmpty, "another kind, its own answer")
+
+        write(box, b + "/scalp/20260203_10.jsonl", mtime: 2_000)
+        _ = try inv.scan(box.resolution(), options: box.options(), only: [b: [Array("scalp".utf8)]])
+        #expect(try inv.hourlyVolumes(track: "scalp") == [ids[a]!, ids[b]!], "a new file, by a partial scan")
+
+        // Another connection writes the index.
+        write(box, b + "/scalp/20260203_11.log", mtime: 3_000)
+        try box.scan(try box.inventory())
+        #expect(try inv.hourlyVolumes(track: "scalp", kind: "log") == [ids[b]!], "another connection's commit")
+    }
+
     private func write(_ box: Sandbox, _ path: String, mtime: Int) {
         box.write(path, "{}\n")
         var times = [timespec(tv_sec: mtime, tv_nsec: 0), timespec(tv_sec: mtime, tv_nsec: 0)]
