@@ -121,10 +121,8 @@ extension Inventory {
     /// committed: an idle daemon's 30 s tick costs nothing.
     package func trackLastWrites() throws(InventoryError) -> [(volumeID: Int64, track: String, lastWriteNs: Int64)] {
         try guarded {
-            let version = try db.scalar("PRAGMA data_version") ?? -1
-            if let cache = lastWritesCache, cache.generation == filesGeneration, cache.dataVersion == version {
-                return cache.rows
-            }
+            let stamp = try filesStamp()
+            if let cache = lastWritesCache, cache.stamp == stamp { return cache.rows }
             let s = try db.prepare(
                 """
                 SELECT volume_id, track, max(mtime_ns) FROM files
@@ -132,7 +130,7 @@ extension Inventory {
                 """)
             var out: [(Int64, String, Int64)] = []
             while try s.step() { out.append((s.int(0), s.text(1) ?? "", s.int(2))) }
-            lastWritesCache = (filesGeneration, version, out)
+            lastWritesCache = (stamp, out)
             return out
         }
     }

@@ -34,17 +34,15 @@ extension Inventory {
             // Every hourly track's tick asks this (track-gap), and it visits each of the track's
             // rows (0.2 s at 1M files): kept, as trackLastWrites is, until a file row is written.
             let key = track + "\u{0}" + (kind ?? "")
-            let version = try db.scalar("PRAGMA data_version") ?? -1
-            if let cache = hourlyVolumesCache[key], cache.generation == filesGeneration, cache.dataVersion == version {
-                return cache.volumes
-            }
+            let stamp = try filesStamp()
+            if let cache = hourlyVolumesCache[key], cache.stamp == stamp { return cache.volumes }
             let s = try db.prepare(
                 "SELECT DISTINCT volume_id FROM files WHERE track = ?1 AND hour IS NOT NULL AND (?2 IS NULL OR kind = ?2)"
             )
             s.bind(.text(track), .text(kind))
             var out: Set<Int64> = []
             while try s.step() { out.insert(s.int(0)) }
-            hourlyVolumesCache[key] = (filesGeneration, version, out)
+            hourlyVolumesCache[key] = (stamp, out)
             return out
         }
     }

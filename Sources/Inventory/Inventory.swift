@@ -12,8 +12,8 @@ package final class Inventory {
     /// Moved by every scan that wrote a row of `files`: what `trackLastWrites()` answered stays
     /// true until it moves or another connection commits (`PRAGMA data_version`).
     var filesGeneration = 0
-    var lastWritesCache: (generation: Int, dataVersion: Int64, rows: [(Int64, String, Int64)])?
-    var hourlyVolumesCache: [String: (generation: Int, dataVersion: Int64, volumes: Set<Int64>)] = [:]
+    var lastWritesCache: (stamp: FilesStamp, rows: [(Int64, String, Int64)])?
+    var hourlyVolumesCache: [String: (stamp: FilesStamp, volumes: Set<Int64>)] = [:]
     /// Set when a damaged index was found and moved aside on open: where it went.
     package private(set) var movedAside: String?
 
@@ -47,19 +47,19 @@ package final class Inventory {
         self.path = path
         self.busyTimeoutMs = busyTimeoutMs
         let real = try Self.prepareFile(path)
-        do {
-            db = try Database(path: real, flags: SQLITE_OPEN_READONLY)
+        db = try Self.guarded(path) {
+            let db = try Database(path: real, flags: SQLITE_OPEN_READONLY)
             sqlite3_busy_timeout(db.handle, busyTimeoutMs)
             let version = try db.scalar("PRAGMA user_version") ?? 0
-            guard version == Schema.version else {
+            if version > Schema.version {
                 throw InventoryError(.newerSchema(found: version, supported: Schema.version), path: path, detail: "")
             }
-        } catch let error as InventoryError {
-            throw error
-        } catch let error as SQLiteError {
-            throw InventoryError(error)
-        } catch {
-            throw InventoryError(.io, path: path, detail: "\(error)")
+            guard version == Schema.version else {
+                throw InventoryError(
+                    .io, path: path,
+                    detail: "schema version \(version) is older than \(Schema.version) and is not migrated")
+            }
+            return db
         }
     }
 
@@ -119,7 +119,7 @@ package final class Inventory {
     }
 
     static func openAndMigrate(_ path: String, busyTimeoutMs: Int32) throws(InventoryError) -> Database {
-        do {
+        try guarded(path) {
             let db = try Database(path: path)
             sqlite3_busy_timeout(db.handle, busyTimeoutMs)
             try db.execute(
@@ -145,17 +145,14 @@ package final class Inventory {
                 }
             }
             return db
-        } catch let error as InventoryError {
-            throw error
-        } catch let error as SQLiteError {
-            throw InventoryError(error)
-        } catch {
-            throw InventoryError(.io, path: path, detail: "\(error)")
         }
     }
 
     /// Wraps SQLite failures of one operation into an operator-facing error.
-    func guarded<T>(_ body: () throws -> T) throws(InventoryError) -> T {
+    func guarded<T>(_ body: () throws -> T) throws(InventoryError) -> T { try Self.guarded(path, body) }
+
+    /// As `guarded`, for the index at `path` before a connection exists (opening it).
+    static func guarded<T>(_ path: String, _ body: () throws -> T) throws(InventoryError) -> T {
         do {
             return try body()
         } catch let error as InventoryError {
@@ -165,5 +162,19 @@ package final class Inventory {
         } catch {
             throw InventoryError(.io, path: path, detail: "\(error)")
         }
+    }
+}
+
+/// What the `files` rows looked like when a cached answer was made: this connection's scans that
+/// wrote a row (`filesGeneration`) and other connections' commits (`PRAGMA data_version`).
+struct FilesStamp: Equatable {
+    var generation: Int
+    var dataVersion: Int64
+}
+
+extension Inventory {
+    /// The stamp now; an answer made under an equal stamp is still true.
+    func filesStamp() throws -> FilesStamp {
+        FilesStamp(generation: filesGeneration, dataVersion: try db.scalar("PRAGMA data_version") ?? -1)
     }
 }
