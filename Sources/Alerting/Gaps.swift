@@ -40,6 +40,8 @@ package struct Gaps: Sendable {
         package var dateFromClock = false
         /// The date is not one of the window's days: there is nothing to check.
         package var outsideWindow = false
+        /// Outside the window because the track lists the day under `holidays`.
+        package var holiday = false
         /// The volumes looked at.
         package var checked: [VolumeRecord] = []
         /// The checked volumes with at least one empty hour.
@@ -79,6 +81,7 @@ package struct Gaps: Sendable {
         }
         guard track.isActive(day: day) else {
             out.outsideWindow = true
+            out.holiday = track.holidays.contains(day)
             return out
         }
         let expected = CivilCalendar.hours(window)

@@ -119,7 +119,7 @@ extension QueryCommand {
 
     static func gapLines(_ day: Gaps.Day, kind: String?) -> String {
         let name = day.track.name
-        if day.outsideWindow, let d = CivilCalendar.days(fromDate: day.date), day.track.holidays.contains(d) {
+        if day.holiday {
             return "\(day.date) is a holiday of \(name) (tracks.\(name).holidays): no hours to check\n"
         }
         if day.outsideWindow {
