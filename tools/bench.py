@@ -174,9 +174,7 @@ class Bench:
     def generate(self):
         if self.args.tree:
             self.gen_secs, self.gen_summary = 0.0, f"the existing tree {self.root} (--tree)"
-            os.sync()
-            self.stat_floor()
-            self.warm_data()
+            self.warm()
             return
         gen_out = self.o("gen.txt")
         with open(gen_out, "wb") as f:
@@ -184,13 +182,14 @@ class Bench:
                        stdout=f, errfile=self.o("gen.err"), what="gen_storage.py")
         self.gen_secs = secs
         self.gen_summary = tail(gen_out, 1)
-        os.sync()
-        self.stat_floor()       # warm the dentry/inode cache; not recorded
-        self.warm_data()
+        self.warm()
 
-    def warm_data(self):
-        """Reads every file once (not timed): a tree generated long before, or 2.6 GB of it, is not
-        in the page cache, and a cold full scan measures the disk (60 s instead of 8 s at 1M)."""
+    def warm(self):
+        """Not timed: sync, a find for the dentry and inode caches, then every file read once. A
+        tree generated long before, or 2.6 GB of it, is not in the page cache, and a cold full
+        scan measures the disk (60 s instead of 8 s at 1M)."""
+        os.sync()
+        self.stat_floor()
         run(["bash", "-c", f"find {shlex.quote(self.root)} -type f -print0 | xargs -0 cat > /dev/null"],
             errfile=self.o("warm.err"), what="warming the page cache")
 

@@ -16,7 +16,8 @@ struct CoverageCommand: ParsableCommand {
             the median size of that hour's present files over the range, with at least three of \
             them), r rescued (only a copy in the rescue area), s stale (only in a stale directory of \
             the PVC), x deleted (indexed, gone, not by retention), ~ expired (removed by the track's \
-            retention), . missing, - outside the window (a weekend, or one of the track's holidays:), _ not due yet.
+            retention), . missing, - outside the window (a weekend, or a day of the track's \
+            holidays), _ not due yet.
 
             Exit status: 0 when no cell of the range is missing, deleted, stale or rescued; 1 when \
             one is, or when no volume holds files of the track; 64 for a bad option (an unknown \

@@ -8,8 +8,8 @@ import Workloads
 /// `storage-agent run`: one thread owns the index writer and runs a poll(2) loop over inotify and
 /// a signalfd. The first change of a quiet period is looked at at once (once 10 ms pass with no
 /// further event, so an rm -rf is one batch; at most 200 ms); a change within 200 ms of a batch
-/// waits 200 ms, so a steady writer costs one batch per window. Only the directories inotify named are re-read;
-/// a reconcile scan every `index.rescan_interval` (and after a queue overflow, a reload or a
+/// waits 200 ms, so a steady writer costs one batch per window. Only the directories inotify
+/// named are re-read; a reconcile scan every `index.rescan_interval` (and after a queue overflow, a reload or a
 /// change in a storage root) catches everything else. The clock-based rules run on a 30 s tick.
 /// The configured commands (pv_command, crictl_command) run on the command worker's thread,
 /// never on this one: a full scan starts when their answers come in.
